@@ -1,0 +1,6 @@
+//! The `kapi` binary, run for real against the TLS fake API server.
+//!
+//! One integration binary (ripgrep's layout); one module per area.
+
+mod foundation;
+mod util;

@@ -1,0 +1,129 @@
+//! `fake-apiserver`: the fake API server for a human, to point curl, kubectl
+//! or kapi at by hand.
+//!
+//! ```text
+//! cargo run -p kapi-fake --bin fake-apiserver -- --kubeconfig /tmp/fake.kubeconfig
+//! ```
+//!
+//! Prints the URL and the in-cluster environment as `export` lines, writes a
+//! kubeconfig when asked, and serves until Ctrl-C, SIGTERM, or stdin closes.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use kapi_fake::{fixtures_dir, FakeApiServer};
+use tokio::signal::unix::{signal, SignalKind};
+
+const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
+
+Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
+
+  --ipv6             listen on [::1] instead of 127.0.0.1
+  --expired-cert     serve fixtures/pki/expired.crt
+  --kubeconfig PATH  write a kubeconfig for the server to PATH (mode 0600;
+                     it holds the token)";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("fake-apiserver: error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut builder = FakeApiServer::builder();
+    let mut kubeconfig: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--ipv6" => builder = builder.bind_ipv6(),
+            "--expired-cert" => builder = builder.expired_cert(),
+            "--kubeconfig" => {
+                let path = args.next().ok_or("--kubeconfig needs a PATH")?;
+                kubeconfig = Some(path.into());
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument '{other}'\n\n{USAGE}")),
+        }
+    }
+
+    let server = builder.build();
+    let ca = fixtures_dir().join("pki/ca.crt");
+    let mut out = io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "# fake-apiserver serving {} (CA {})",
+        server.url(),
+        ca.display()
+    );
+    for (name, value) in server.env() {
+        let _ = writeln!(out, "export {name}={value}");
+    }
+    let _ = writeln!(
+        out,
+        "# curl --cacert {} -H \"Authorization: Bearer $(cat $KAPI_SERVICEACCOUNT_DIR/token)\" {}/version",
+        ca.display(),
+        server.url()
+    );
+    if let Some(path) = &kubeconfig {
+        write_private(path, &server.kubeconfig())
+            .map_err(|err| format!("failed to write '{}': {err}", path.display()))?;
+        let _ = writeln!(
+            out,
+            "# kubectl --kubeconfig {} get --raw /version",
+            path.display()
+        );
+    }
+    let _ = writeln!(out, "# stop with Ctrl-C or by closing stdin");
+    let _ = out.flush();
+    drop(out);
+
+    wait_for_stop()?;
+    drop(server);
+    if let Some(path) = kubeconfig {
+        let _ = fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Blocks until SIGINT, SIGTERM or end of stdin.
+fn wait_for_stop() -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("failed to start a runtime: {err}"))?;
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let _ = io::copy(&mut io::stdin().lock().by_ref(), &mut io::sink());
+        let _ = closed_tx.send(());
+    });
+    runtime.block_on(async {
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = closed_rx => {}
+        }
+        Ok(())
+    })
+}
+
+fn write_private(path: &PathBuf, content: &str) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}

@@ -1,0 +1,222 @@
+//! Where the API server is and how to authenticate to it.
+//!
+//! Prefer [`Config::incluster`] in a pod. Use [`Config::new`] with the
+//! `with_*` methods when the server, CA and token come from elsewhere.
+
+mod incluster;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use incluster::{SERVICE_ACCOUNT_DIR, SERVICE_HOST_ENV, SERVICE_PORT_ENV};
+
+use crate::tls::CaBundle;
+use crate::token::{Secret, TokenFile};
+use crate::Result;
+
+/// Default limit for establishing a connection, TLS handshake included
+/// (client-go: 30 s dial plus 10 s handshake).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default limit for a single read or write that makes no progress. The API
+/// server itself gives up on a non-watch request after 60 s, so a minute of
+/// silence means the connection is dead.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Connection settings for a [`Client`](crate::Client).
+///
+/// ```no_run
+/// let config = kapi::Config::incluster()?;
+/// println!("{} (namespace {})", config.server(), config.namespace());
+/// # Ok::<(), kapi::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    server: String,
+    ca: Option<CaBundle>,
+    auth: Auth,
+    namespace: String,
+    insecure_skip_tls_verify: bool,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    request_timeout: Option<Duration>,
+}
+
+/// How requests authenticate.
+#[derive(Clone)]
+pub(crate) enum Auth {
+    None,
+    Token(Secret),
+    TokenFile(Arc<TokenFile>),
+}
+
+impl Config {
+    /// The in-cluster configuration, as client-go's `rest.InClusterConfig`
+    /// builds it (and stricter where client-go is lax):
+    ///
+    /// - the server from `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`
+    ///   (both required; IPv6 bracketed; port 1–65535);
+    /// - the bearer token from `/var/run/secrets/kubernetes.io/serviceaccount/token`,
+    ///   trimmed, re-read at least once a minute and after a `401`;
+    /// - the CA bundle from `ca.crt` in the same directory: it must hold at
+    ///   least one certificate, and no other roots are trusted;
+    /// - the namespace from `POD_NAMESPACE`, else the `namespace` file, else `default`.
+    ///
+    /// In-cluster connections go direct: proxy environment variables are ignored.
+    pub fn incluster() -> Result<Config> {
+        Config::incluster_in(SERVICE_ACCOUNT_DIR)
+    }
+
+    /// [`Config::incluster`] with the service-account files read from `dir`
+    /// instead of the standard path (a sidecar whose projected token lives
+    /// elsewhere, or a test).
+    pub fn incluster_in(dir: impl AsRef<Path>) -> Result<Config> {
+        incluster::load(&|name| std::env::var(name).ok(), dir.as_ref())
+    }
+
+    /// A configuration for `server` (e.g. `https://10.96.0.1:443`) with no CA,
+    /// no credentials and the `default` namespace. Without a CA (see
+    /// [`Config::with_ca_file`]) the connection fails unless
+    /// [`Config::with_insecure_skip_tls_verify`] is set: public roots are
+    /// never trusted for a cluster.
+    pub fn new(server: impl Into<String>) -> Config {
+        let server: String = server.into();
+        Config {
+            server: server.trim_end_matches('/').to_string(),
+            ca: None,
+            auth: Auth::None,
+            namespace: "default".into(),
+            insecure_skip_tls_verify: false,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            request_timeout: None,
+        }
+    }
+
+    /// Trusts the PEM certificates in `path` (one or more) and nothing else.
+    pub fn with_ca_file(mut self, path: impl AsRef<Path>) -> Result<Config> {
+        self.ca = Some(CaBundle::from_file(path.as_ref())?);
+        Ok(self)
+    }
+
+    /// Authenticates with a fixed bearer token.
+    pub fn with_token(mut self, token: impl Into<String>) -> Config {
+        self.auth = Auth::Token(Secret::new(token.into().trim().to_string()));
+        self
+    }
+
+    /// Authenticates with the bearer token in `path`, re-read at least once a
+    /// minute and after a `401`; the last good token is kept when a re-read fails.
+    pub fn with_token_file(mut self, path: impl AsRef<Path>) -> Result<Config> {
+        self.auth = Auth::TokenFile(Arc::new(TokenFile::open(path.as_ref())?));
+        Ok(self)
+    }
+
+    /// Sets the default namespace.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Config {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// Turns off TLS verification. Only for debugging: anyone on the path can
+    /// read the token. The CLI says so on stderr when this is set.
+    pub fn with_insecure_skip_tls_verify(mut self, insecure: bool) -> Config {
+        self.insecure_skip_tls_verify = insecure;
+        self
+    }
+
+    /// Bounds connection setup, TLS handshake included (default 30 s).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Config {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Bounds each read or write that makes no progress (default 60 s).
+    /// Watches use their own limit, derived from their `timeoutSeconds`.
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Config {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Bounds each whole request, body included (kubectl's
+    /// `--request-timeout`; default none). Also sent to the server as
+    /// `?timeout=`, as client-go does.
+    pub fn with_request_timeout(mut self, timeout: Option<Duration>) -> Config {
+        self.request_timeout = timeout.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// The server URL, without a trailing slash.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The default namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The CA bundle's path, when it came from a file.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca.as_ref().and_then(|ca| ca.path())
+    }
+
+    /// True when TLS verification is off.
+    pub fn insecure_skip_tls_verify(&self) -> bool {
+        self.insecure_skip_tls_verify
+    }
+
+    /// The connection-setup limit.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The no-progress limit for each read or write.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// The whole-request limit, if any.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.request_timeout
+    }
+
+    /// The token file in use, if any.
+    pub fn token_file(&self) -> Option<&Path> {
+        match &self.auth {
+            Auth::TokenFile(file) => Some(file.path()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn ca(&self) -> Option<&CaBundle> {
+        self.ca.as_ref()
+    }
+
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.auth
+    }
+}
+
+impl fmt::Debug for Config {
+    // Hand-written so that no future field can print a credential.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match &self.auth {
+            Auth::None => "none".to_string(),
+            Auth::Token(_) => "token <masked>".to_string(),
+            Auth::TokenFile(file) => format!("token file {:?}", file.path()),
+        };
+        f.debug_struct("Config")
+            .field("server", &self.server)
+            .field("ca_file", &self.ca_file())
+            .field("auth", &auth)
+            .field("namespace", &self.namespace)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}

@@ -1,0 +1,291 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::jsonpath::JsonPathError;
+use crate::status::Status;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors from this crate.
+///
+/// Every message is one line, names what failed and, where it can, how to
+/// fix it. None of them ever contains the bearer token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// `KUBERNETES_SERVICE_HOST` or `KUBERNETES_SERVICE_PORT` is unset or
+    /// empty: the program is not running in a pod (client-go's
+    /// `ErrNotInCluster`, same message).
+    NotInCluster,
+    /// `KUBERNETES_SERVICE_HOST` holds something that is not a host name or
+    /// an IP address.
+    InvalidHost(String),
+    /// `KUBERNETES_SERVICE_PORT` is not a number from 1 to 65535.
+    InvalidPort(String),
+    /// Reading a token, CA or other file failed.
+    ReadFile {
+        /// What the file is for, e.g. `token`.
+        what: &'static str,
+        /// The path that was read.
+        path: PathBuf,
+        /// Why it failed.
+        source: io::Error,
+    },
+    /// The token file exists but holds only whitespace.
+    EmptyToken(PathBuf),
+    /// The CA file is empty or holds no usable PEM certificate.
+    InvalidCa {
+        /// The CA bundle's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A request path is not an absolute API path, or a name would escape
+    /// its path segment (`/`, `..`).
+    InvalidRequest(String),
+    /// No resource type by that name: not built in, not in discovery.
+    UnknownResource(String),
+    /// The server refused the TCP connection.
+    ConnectionRefused {
+        /// `host:port` of the server.
+        server: String,
+    },
+    /// The TLS handshake failed: usually the server's certificate is not
+    /// signed by the configured CA, is expired, or does not name the host.
+    Tls {
+        /// The server URL.
+        server: String,
+        /// The CA bundle in use, if it came from a file.
+        ca_file: Option<PathBuf>,
+        /// What rustls reported.
+        message: String,
+    },
+    /// A network wait took longer than its timeout.
+    Timeout {
+        /// The request, e.g. `GET https://10.96.0.1/version`.
+        request: String,
+        /// Which wait ran out, e.g. `connecting`, `waiting for the response`.
+        phase: &'static str,
+        /// The limit that was hit, when known.
+        after: Option<Duration>,
+    },
+    /// Any other failure to talk to the server (name resolution, a reset
+    /// connection, a malformed HTTP response).
+    Transport {
+        /// The server URL.
+        server: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The API server answered with a non-2xx status. The body was decoded
+    /// into a [`Status`]; when it was not a `Status` (an HTML page from a
+    /// proxy, say), the `Status` is built as client-go builds it.
+    ///
+    /// On a watch, `410 Gone` (reason `Expired`/`Gone`) means the
+    /// `resourceVersion` is too old: list again.
+    Api(Box<Status>),
+    /// A response body could not be decoded as the expected JSON.
+    Decode {
+        /// The request whose response failed to decode.
+        request: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// Reading a response body or writing output failed.
+    Io(io::Error),
+    /// A JSONPath template failed to parse or to execute.
+    JsonPath(JsonPathError),
+}
+
+impl Error {
+    /// The server's `Status`, if this is an API error.
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Error::Api(status) => Some(status),
+            _ => None,
+        }
+    }
+
+    /// True for `404 NotFound`.
+    ///
+    /// ```
+    /// # fn check(client: &kapi::Client) -> kapi::Result<()> {
+    /// match client.get("/apis/apps/v1/namespaces/test/daemonsets/gateway").send() {
+    ///     Err(e) if e.is_not_found() => println!("no gateway yet"),
+    ///     Err(e) => return Err(e),
+    ///     Ok(_) => println!("found"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.status().is_some_and(Status::is_not_found)
+    }
+
+    /// True for `403 Forbidden`.
+    pub fn is_forbidden(&self) -> bool {
+        self.status().is_some_and(Status::is_forbidden)
+    }
+
+    /// True for `409 Conflict` (including `AlreadyExists`).
+    pub fn is_conflict(&self) -> bool {
+        self.status().is_some_and(Status::is_conflict)
+    }
+
+    /// True for `401 Unauthorized`.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status().is_some_and(Status::is_unauthorized)
+    }
+
+    /// True for `410 Gone` / reason `Expired`: a watch or continue token is
+    /// too old and the caller must list again.
+    pub fn is_gone(&self) -> bool {
+        self.status().is_some_and(Status::is_gone)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotInCluster => f.write_str(
+                "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and \
+                 KUBERNETES_SERVICE_PORT must be defined",
+            ),
+            Error::InvalidHost(host) => write!(
+                f,
+                "invalid KUBERNETES_SERVICE_HOST {host:?}: expected a host name or an IP address"
+            ),
+            Error::InvalidPort(port) => write!(
+                f,
+                "invalid KUBERNETES_SERVICE_PORT {port:?}: expected a port number from 1 to 65535"
+            ),
+            Error::ReadFile { what, path, source } => {
+                write!(f, "failed to read {what} file {path:?}: {source}")
+            }
+            Error::EmptyToken(path) => write!(f, "read empty token from file {path:?}"),
+            Error::InvalidCa { path, reason } => {
+                write!(f, "failed to load CA bundle {path:?}: {reason}")
+            }
+            Error::InvalidRequest(message) => f.write_str(message),
+            Error::UnknownResource(name) => {
+                write!(f, "the server doesn't have a resource type {name:?}")
+            }
+            Error::ConnectionRefused { server } => write!(
+                f,
+                "The connection to the server {server} was refused - did you specify the right host or port?"
+            ),
+            Error::Tls {
+                server,
+                ca_file,
+                message,
+            } => {
+                write!(f, "Unable to connect to the server {server}: {message}")?;
+                match ca_file {
+                    Some(ca) if message.contains("UnknownIssuer") || message.contains("BadSignature") => write!(
+                        f,
+                        " (the server's certificate is not signed by a CA in {ca:?})"
+                    ),
+                    _ => Ok(()),
+                }
+            }
+            Error::Timeout {
+                request,
+                phase,
+                after,
+            } => {
+                write!(f, "timed out {phase} for {request}")?;
+                if let Some(after) = after {
+                    write!(f, " after {}", crate::duration::format(*after))?;
+                }
+                Ok(())
+            }
+            Error::Transport { server, message } => {
+                write!(f, "Unable to connect to the server {server}: {message}")
+            }
+            Error::Api(status) => {
+                if status.is_unauthorized() {
+                    write!(f, "You must be logged in to the server ({})", status.message)
+                } else {
+                    write!(f, "Error from server ({}): {}", status.reason_or_unknown(), status.message)
+                }
+            }
+            Error::Decode { request, source } => {
+                write!(f, "failed to decode the response to {request}: {source}")
+            }
+            Error::Io(e) => write!(f, "{e}"),
+            Error::JsonPath(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::ReadFile { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
+            Error::Io(e) => Some(e),
+            Error::JsonPath(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<JsonPathError> for Error {
+    fn from(e: JsonPathError) -> Self {
+        Error::JsonPath(e)
+    }
+}
+
+impl From<Status> for Error {
+    fn from(status: Status) -> Self {
+        Error::Api(Box::new(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        // Large payloads are boxed so `Result<T>` stays cheap to move.
+        assert!(
+            std::mem::size_of::<Error>() <= 80,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn not_in_cluster_reads_like_client_go() {
+        assert_eq!(
+            Error::NotInCluster.to_string(),
+            "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and \
+             KUBERNETES_SERVICE_PORT must be defined"
+        );
+    }
+
+    #[test]
+    fn api_errors_read_like_kubectl() {
+        let not_found = Status::failure(404, "NotFound", r#"daemonsets.apps "gateway" not found"#);
+        assert_eq!(
+            Error::from(not_found).to_string(),
+            r#"Error from server (NotFound): daemonsets.apps "gateway" not found"#
+        );
+        let unauthorized = Status::failure(401, "Unauthorized", "Unauthorized");
+        assert_eq!(
+            Error::from(unauthorized).to_string(),
+            "You must be logged in to the server (Unauthorized)"
+        );
+    }
+}

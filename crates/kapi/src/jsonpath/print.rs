@@ -1,0 +1,283 @@
+//! Output as kubectl writes it: client-go's `PrintResults`, Go's `fmt.Fprint`
+//! for scalars and `encoding/json` for maps and lists.
+//!
+//! Everything here is iterative and infallible: any `serde_json::Value`,
+//! however deep, can be printed.
+
+use serde_json::Value;
+
+use super::eval::Item;
+
+/// Writes one action's results: joined by single spaces, maps and lists as
+/// compact JSON, everything else as Go's `fmt.Fprint` would. With
+/// `json_output`, the whole list as one JSON array indented by four spaces
+/// and a newline (kubectl's `-o jsonpath-as-json`).
+pub(crate) fn print_results(out: &mut Vec<u8>, results: &[Item<'_>], json_output: bool) {
+    if json_output {
+        if results.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.push(b'[');
+            for (i, value) in results.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, Some(INDENT), 1);
+                write_json(out, value, Some(INDENT), 1);
+            }
+            newline(out, Some(INDENT), 0);
+            out.push(b']');
+        }
+        out.push(b'\n');
+        return;
+    }
+    for (i, value) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        write_text(out, value);
+    }
+}
+
+const INDENT: &str = "    ";
+
+/// One value as `-o jsonpath` prints it.
+pub(crate) fn write_text(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Object(_) | Value::Array(_) => write_json(out, value, None, 0),
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Number(n) => match n.as_i64() {
+            Some(int) => out.extend_from_slice(int.to_string().as_bytes()),
+            None => {
+                let float = n.as_f64().unwrap_or(0.0);
+                out.extend_from_slice(go_float_text(float).as_bytes());
+            }
+        },
+        Value::Bool(_) | Value::Null => write_scalar_json(out, value),
+    }
+}
+
+/// A container being written by [`write_json`]: its remaining entries, its
+/// depth, and whether an entry has been written yet.
+enum Frame<'v> {
+    List(std::slice::Iter<'v, Value>, usize, bool),
+    Map(serde_json::map::Iter<'v>, usize, bool),
+}
+
+/// Go's `encoding/json` output: keys sorted (a `BTreeMap` already is), HTML
+/// characters escaped, floats as Go formats them. Iterative, so no value is
+/// too deep to print.
+fn write_json(out: &mut Vec<u8>, value: &Value, indent: Option<&str>, depth: usize) {
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut next = Some((value, depth));
+    loop {
+        if let Some((value, depth)) = next.take() {
+            match value {
+                Value::Array(list) if !list.is_empty() => {
+                    out.push(b'[');
+                    stack.push(Frame::List(list.iter(), depth, false));
+                }
+                Value::Object(map) if !map.is_empty() => {
+                    out.push(b'{');
+                    stack.push(Frame::Map(map.iter(), depth, false));
+                }
+                _ => write_scalar_json(out, value),
+            }
+        }
+        let Some(frame) = stack.last_mut() else {
+            return;
+        };
+        let closed = match frame {
+            Frame::List(entries, depth, started) => match entries.next() {
+                Some(element) => {
+                    if *started {
+                        out.push(b',');
+                    }
+                    *started = true;
+                    newline(out, indent, *depth + 1);
+                    next = Some((element, *depth + 1));
+                    None
+                }
+                None => Some((b']', *depth)),
+            },
+            Frame::Map(entries, depth, started) => match entries.next() {
+                Some((key, element)) => {
+                    if *started {
+                        out.push(b',');
+                    }
+                    *started = true;
+                    newline(out, indent, *depth + 1);
+                    write_json_string(out, key);
+                    out.push(b':');
+                    if indent.is_some() {
+                        out.push(b' ');
+                    }
+                    next = Some((element, *depth + 1));
+                    None
+                }
+                None => Some((b'}', *depth)),
+            },
+        };
+        if let Some((bracket, depth)) = closed {
+            newline(out, indent, depth);
+            out.push(bracket);
+            stack.pop();
+        }
+    }
+}
+
+/// Everything but non-empty containers, in `encoding/json` form.
+fn write_scalar_json(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => match n.as_i64() {
+            Some(int) => out.extend_from_slice(int.to_string().as_bytes()),
+            None => {
+                let float = n.as_f64().unwrap_or(0.0);
+                out.extend_from_slice(go_float_json(float).as_bytes());
+            }
+        },
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(_) => out.extend_from_slice(b"[]"),
+        Value::Object(_) => out.extend_from_slice(b"{}"),
+    }
+}
+
+fn newline(out: &mut Vec<u8>, indent: Option<&str>, depth: usize) {
+    if let Some(indent) = indent {
+        out.push(b'\n');
+        for _ in 0..depth {
+            out.extend_from_slice(indent.as_bytes());
+        }
+    }
+}
+
+/// Go's `encodeState.string` with HTML escaping on, as `json.Marshal` does.
+fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{0}'..='\u{1f}' | '<' | '>' | '&' => {
+                let b = u8::try_from(u32::from(c)).unwrap_or(0);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+            '\u{2028}' => out.extend_from_slice(b"\\u2028"),
+            '\u{2029}' => out.extend_from_slice(b"\\u2029"),
+            _ => {
+                let mut buf = [0; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+// Go float formatting.
+
+/// The shortest decimal digits that round-trip `value.abs()`, and the
+/// position of the decimal point: `value = 0.DIGITS × 10^point`.
+/// Zero has no digits.
+fn shortest_digits(value: f64) -> (Vec<u8>, i32) {
+    if value == 0.0 {
+        return (Vec::new(), 0);
+    }
+    // Rust's `{:e}` is the shortest round-trip form, like Go's 'g' with -1.
+    let formatted = format!("{:e}", value.abs());
+    let (mantissa, exponent) = formatted.split_once('e').unwrap_or((&formatted, "0"));
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    (digits, exponent + 1)
+}
+
+/// Go's `%v` for a float64 (`strconv.FormatFloat(v, 'g', -1, 64)`):
+/// `1`, `2.2`, `1e+06`, `1e-05`.
+pub(crate) fn go_float_text(value: f64) -> String {
+    let (digits, point) = shortest_digits(value);
+    let exponent = point - 1;
+    let mut out = String::new();
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    if !digits.is_empty() && !(-4..6).contains(&exponent) {
+        format_e(&mut out, &digits, point);
+    } else {
+        let precision = (i32::try_from(digits.len()).unwrap_or(i32::MAX) - point).max(0);
+        format_f(&mut out, &digits, point, precision);
+    }
+    out
+}
+
+/// Go's `encoding/json` float64: `%f` form unless very small or very large,
+/// then `%e` form with a one-digit negative exponent (`1e-7`, `1e+21`).
+fn go_float_json(value: f64) -> String {
+    let (digits, point) = shortest_digits(value);
+    let abs = value.abs();
+    let mut out = String::new();
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        format_e(&mut out, &digits, point);
+        // Go trims `e-07` to `e-7`.
+        let n = out.len();
+        if n >= 4 && out.get(n - 4..n - 1) == Some("e-0") {
+            out.remove(n - 2);
+        }
+    } else {
+        let precision = (i32::try_from(digits.len()).unwrap_or(i32::MAX) - point).max(0);
+        format_f(&mut out, &digits, point, precision);
+    }
+    out
+}
+
+/// Go's `fmtE` with every digit: `d.ddde±XX`.
+fn format_e(out: &mut String, digits: &[u8], point: i32) {
+    let mut iter = digits.iter().map(|&d| char::from(d));
+    out.push(iter.next().unwrap_or('0'));
+    if digits.len() > 1 {
+        out.push('.');
+        out.extend(iter);
+    }
+    out.push('e');
+    let exponent = if digits.is_empty() { 0 } else { point - 1 };
+    out.push(if exponent < 0 { '-' } else { '+' });
+    let exponent = exponent.unsigned_abs();
+    if exponent < 10 {
+        out.push('0');
+    }
+    out.push_str(&exponent.to_string());
+}
+
+/// Go's `fmtF`: integer part, then `precision` fraction digits.
+fn format_f(out: &mut String, digits: &[u8], point: i32, precision: i32) {
+    let digit = |i: i32| -> char {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .map_or('0', |&d| char::from(d))
+    };
+    if point > 0 {
+        for i in 0..point {
+            out.push(digit(i));
+        }
+    } else {
+        out.push('0');
+    }
+    if precision > 0 {
+        out.push('.');
+        for i in 1..=precision {
+            out.push(digit(point + i - 1));
+        }
+    }
+}

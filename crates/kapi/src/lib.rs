@@ -1,0 +1,71 @@
+//! A tiny, blocking Kubernetes API client for programs that run in a pod.
+//!
+//! kapi reads the pod's service-account files exactly as client-go does,
+//! verifies the API server with the cluster CA (and only with it), keeps the
+//! bearer token fresh as the kubelet rotates it, and turns failures into a
+//! typed [`Status`]. It is blocking on purpose: one request at a time over
+//! [ureq](https://docs.rs/ureq) and rustls, no async runtime, no threads of
+//! its own. That keeps a static binary small enough to `COPY` into a
+//! `FROM busybox` image.
+//!
+//! # Usage
+//!
+//! The classic client-go in-cluster example: get a DaemonSet, and tell
+//! "not found" from other errors.
+//!
+//! ```no_run
+//! let client = kapi::Client::incluster()?;
+//! match client.get("/apis/apps/v1/namespaces/test/daemonsets/gateway").json::<serde_json::Value>() {
+//!     Ok(ds) => println!("{} pods scheduled", ds["status"]["currentNumberScheduled"]),
+//!     Err(e) if e.is_not_found() => println!("daemonset gateway not found"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok::<(), kapi::Error>(())
+//! ```
+//!
+//! ## Error handling
+//!
+//! Every fallible call returns [`Result`]. A non-2xx answer from the server is
+//! [`Error::Api`] carrying the server's [`Status`] (`is_not_found()`,
+//! `is_forbidden()`, `is_conflict()`, `is_unauthorized()`); everything else
+//! (configuration, TLS, timeouts) has its own variant. Messages read like
+//! kubectl's and never contain the token.
+//!
+//! ## Timeouts
+//!
+//! No request waits forever: connecting (TCP and TLS) is bounded by
+//! [`DEFAULT_CONNECT_TIMEOUT`](config::DEFAULT_CONNECT_TIMEOUT), every read or
+//! write that makes no progress by
+//! [`DEFAULT_IDLE_TIMEOUT`](config::DEFAULT_IDLE_TIMEOUT), and a whole request
+//! by [`Config::with_request_timeout`] when set.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod api;
+mod builtin;
+mod client;
+pub mod config;
+pub mod discovery;
+pub mod duration;
+mod error;
+pub mod jsonpath;
+mod list;
+mod request;
+mod resource;
+mod response;
+mod status;
+mod tls;
+mod token;
+mod trace;
+mod transport_error;
+
+pub use api::Api;
+pub use client::Client;
+pub use config::Config;
+pub use error::{Error, Result};
+pub use list::{Items, ListParams, Pager, DEFAULT_PAGE_SIZE};
+pub use request::Request;
+pub use resource::{builtin, check_segment, ApiResource, TypeName};
+pub use response::Response;
+pub use status::{Status, StatusCause, StatusDetails};

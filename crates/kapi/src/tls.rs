@@ -1,0 +1,112 @@
+//! TLS: the cluster CA bundle and the ureq/rustls settings built from it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+
+use crate::{Error, Result};
+
+/// The certificates trusted for the API server, and nothing else.
+#[derive(Clone, Debug)]
+pub(crate) struct CaBundle {
+    certs: Vec<Certificate<'static>>,
+    path: Option<PathBuf>,
+}
+
+impl CaBundle {
+    /// Reads a PEM bundle of one or more certificates. A missing, empty or
+    /// unparsable file is an error naming the file: client-go would fall
+    /// back to the system roots, which must never vouch for a cluster.
+    pub(crate) fn from_file(path: &Path) -> Result<CaBundle> {
+        let pem = std::fs::read(path).map_err(|source| Error::ReadFile {
+            what: "CA",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let certs = parse_pem(&pem).map_err(|reason| Error::InvalidCa {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        Ok(CaBundle {
+            certs,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+/// Every `CERTIFICATE` block of a PEM bundle, each checked to be a
+/// certificate rustls can use as a trust anchor. ureq would silently skip
+/// the ones it cannot parse; here they are errors.
+fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, String> {
+    if pem.iter().all(u8::is_ascii_whitespace) {
+        return Err("the file is empty".into());
+    }
+    let mut certs = Vec::new();
+    for (n, item) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        let der = item.map_err(|e| format!("certificate {} is not valid PEM: {e}", n + 1))?;
+        let mut store = rustls::RootCertStore::empty();
+        store
+            .add(der.clone())
+            .map_err(|e| format!("certificate {} is not a usable CA certificate: {e}", n + 1))?;
+        certs.push(Certificate::from_der(der.as_ref()).to_owned());
+    }
+    if certs.is_empty() {
+        return Err("no PEM CERTIFICATE block found".into());
+    }
+    Ok(certs)
+}
+
+/// ureq's TLS settings: rustls with ring, the bundle as the only roots.
+pub(crate) fn tls_config(ca: Option<&CaBundle>, insecure: bool) -> TlsConfig {
+    let roots = ca.map(|ca| ca.certs.clone()).unwrap_or_default();
+    TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::new_with_certs(&roots))
+        .disable_verification(insecure)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CA_PEM: &str = include_str!("../../../fixtures/pki/ca.crt");
+    const OTHER_CA_PEM: &str = include_str!("../../../fixtures/pki/other-ca.crt");
+
+    #[test]
+    fn bundle_of_two_certificates() {
+        let bundle = format!("{CA_PEM}\n{OTHER_CA_PEM}");
+        assert_eq!(parse_pem(bundle.as_bytes()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn empty_and_garbage_bundles_are_errors() {
+        assert_eq!(parse_pem(b"").unwrap_err(), "the file is empty");
+        assert_eq!(parse_pem(b" \n").unwrap_err(), "the file is empty");
+        assert_eq!(
+            parse_pem(b"temp_cert").unwrap_err(),
+            "no PEM CERTIFICATE block found"
+        );
+        let corrupt = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+        assert!(parse_pem(corrupt.as_bytes())
+            .unwrap_err()
+            .contains("certificate 1"));
+    }
+
+    #[test]
+    fn private_keys_are_not_certificates() {
+        let key = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
+        assert_eq!(
+            parse_pem(key.as_bytes()).unwrap_err(),
+            "no PEM CERTIFICATE block found"
+        );
+    }
+}

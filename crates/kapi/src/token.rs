@@ -1,0 +1,185 @@
+//! Bearer tokens: a [`Secret`] that never prints, and a [`TokenFile`] that
+//! follows the kubelet's rotation.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::{Error, Result};
+
+/// How long a token read from a file is used before the file is read again.
+///
+/// client-go re-reads every minute minus a 10 s leeway, kube-rs the same.
+/// The kubelet refreshes a projected token at 80% of its lifetime (at the
+/// earliest 8 minutes into a 10-minute token), so a minute is always in time.
+pub const TOKEN_RELOAD_PERIOD: Duration = Duration::from_secs(50);
+
+/// A credential. Its `Debug` and `Display` print `<masked>`, so it cannot
+/// leak through logging, error messages or panics.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The secret itself: only for the `Authorization` header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<masked>")
+    }
+}
+
+/// A bearer token read from a file and re-read as the kubelet rotates it.
+///
+/// - re-read when the last read is older than [`TOKEN_RELOAD_PERIOD`];
+/// - re-read at once after a `401` ([`TokenFile::reload`]);
+/// - a failed or empty re-read keeps the last good token (client-go does the
+///   same; kubernetes/kubernetes#68164).
+#[derive(Debug)]
+pub(crate) struct TokenFile {
+    path: PathBuf,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    token: Secret,
+    read_at: Instant,
+}
+
+impl TokenFile {
+    /// Reads the token now: a missing, unreadable or empty file is an error.
+    pub(crate) fn open(path: &Path) -> Result<TokenFile> {
+        let token = read(path)?;
+        Ok(TokenFile {
+            path: path.to_path_buf(),
+            state: Mutex::new(State {
+                token,
+                read_at: Instant::now(),
+            }),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The token to send now, re-reading the file when the period is over.
+    pub(crate) fn current(&self) -> Secret {
+        let mut state = self.lock();
+        if state.read_at.elapsed() >= TOKEN_RELOAD_PERIOD {
+            if let Ok(token) = read(&self.path) {
+                state.token = token;
+            }
+            // Whether or not the read worked, wait a period before the next
+            // one: a broken file must not turn every request into a read.
+            state.read_at = Instant::now();
+        }
+        state.token.clone()
+    }
+
+    /// Re-reads the file now (after a `401`). True when the token changed,
+    /// which makes the failed request worth one retry.
+    pub(crate) fn reload(&self) -> bool {
+        let mut state = self.lock();
+        state.read_at = Instant::now();
+        match read(&self.path) {
+            Ok(token) if token != state.token => {
+                state.token = token;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is two plain fields updated together; a panic elsewhere
+        // cannot leave them half-written, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    #[cfg(test)]
+    fn age_by(&self, d: Duration) {
+        let mut state = self.lock();
+        state.read_at = state.read_at.checked_sub(d).unwrap_or(state.read_at);
+    }
+}
+
+fn read(path: &Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+        what: "token",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Error::EmptyToken(path.to_path_buf()));
+    }
+    Ok(Secret::new(token.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn temp_token(name: &str, content: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("kapi-token-{}-{name}", std::process::id()));
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    #[test]
+    fn secret_never_prints() {
+        let s = Secret::new("super-secret".into());
+        assert_eq!(format!("{s:?}"), "<masked>");
+        let file = TokenFile::open(&temp_token("debug", "super-secret")).unwrap();
+        assert!(!format!("{file:?}").contains("super-secret"));
+    }
+
+    #[test]
+    fn refresh_token_after_the_period_not_before() {
+        // The Python client's test_refresh_token, with kapi's period.
+        let path = temp_token("refresh", "temp_token");
+        let file = TokenFile::open(&path).unwrap();
+        assert_eq!(file.current().expose(), "temp_token");
+        fs::write(&path, "temp_new_token").unwrap();
+        assert_eq!(
+            file.current().expose(),
+            "temp_token",
+            "re-read before the period ended"
+        );
+        file.age_by(TOKEN_RELOAD_PERIOD);
+        assert_eq!(file.current().expose(), "temp_new_token");
+    }
+
+    #[test]
+    fn failed_reread_keeps_the_last_good_token() {
+        let path = temp_token("keep", "good");
+        let file = TokenFile::open(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        file.age_by(TOKEN_RELOAD_PERIOD);
+        assert_eq!(file.current().expose(), "good");
+        fs::write(&path, "\n").unwrap();
+        assert!(!file.reload());
+        assert_eq!(file.current().expose(), "good");
+    }
+
+    #[test]
+    fn reload_reports_a_change() {
+        let path = temp_token("reload", "one");
+        let file = TokenFile::open(&path).unwrap();
+        assert!(!file.reload(), "same token is no change");
+        fs::write(&path, "two\n").unwrap();
+        assert!(file.reload());
+        assert_eq!(file.current().expose(), "two");
+    }
+}

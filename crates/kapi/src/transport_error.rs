@@ -1,0 +1,200 @@
+//! Turning ureq's transport errors into kapi's [`Error`]s, with the server
+//! and the request named.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::Error;
+
+/// What a request was aimed at, for error messages.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub method: String,
+    pub url: String,
+    pub server: String,
+    pub ca_file: Option<PathBuf>,
+    /// The limits in force, to say which one ran out.
+    pub limits: Limits,
+}
+
+/// The timeouts a request ran under.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Limits {
+    pub connect: Option<Duration>,
+    pub idle: Option<Duration>,
+    pub whole: Option<Duration>,
+}
+
+impl Target {
+    /// `GET https://...`, without the query string (it can be long).
+    pub(crate) fn describe(&self) -> String {
+        let url = self.url.split('?').next().unwrap_or(&self.url);
+        format!("{} {url}", self.method)
+    }
+
+    /// `host:port`, as kubectl names the server in connection errors.
+    fn host_port(&self) -> String {
+        let rest = self
+            .server
+            .strip_prefix("https://")
+            .or_else(|| self.server.strip_prefix("http://"))
+            .unwrap_or(&self.server);
+        let default = if self.server.starts_with("http://") {
+            80
+        } else {
+            443
+        };
+        let has_port = match rest.rfind(']') {
+            Some(bracket) => rest[bracket..].contains(':'),
+            None => rest.contains(':'),
+        };
+        if has_port {
+            rest.to_string()
+        } else {
+            format!("{rest}:{default}")
+        }
+    }
+}
+
+pub(crate) fn map_ureq_error(e: ureq::Error, target: &Target) -> Error {
+    match e {
+        ureq::Error::Io(io) => map_io_error(io, target),
+        ureq::Error::Timeout(t) => timeout(t, target),
+        ureq::Error::Rustls(e) => tls(e.to_string(), target),
+        ureq::Error::Tls(msg) => tls(msg.to_string(), target),
+        ureq::Error::HostNotFound => Error::Transport {
+            server: target.server.clone(),
+            message: format!("no such host (could not resolve {})", target.host_port()),
+        },
+        other => Error::Transport {
+            server: target.server.clone(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Maps an I/O error from a connection or a body read. One that wraps a
+/// `ureq::Error` (a timeout, say) is unwrapped first.
+pub(crate) fn map_io_error(e: io::Error, target: &Target) -> Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        if let Some(inner) = e.into_inner() {
+            if let Ok(ureq_error) = inner.downcast::<ureq::Error>() {
+                return map_ureq_error(*ureq_error, target);
+            }
+        }
+        return Error::Transport {
+            server: target.server.clone(),
+            message: "connection failed".into(),
+        };
+    }
+    if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+        return Error::from_io(e);
+    }
+    // rustls reports handshake failures through the socket's io::Error.
+    if let Some(tls_error) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return tls(tls_error.to_string(), target);
+    }
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => Error::ConnectionRefused {
+            server: target.host_port(),
+        },
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout {
+            request: target.describe(),
+            phase: "waiting for the server",
+            after: None,
+        },
+        io::ErrorKind::UnexpectedEof => Error::Transport {
+            server: target.server.clone(),
+            message: format!(
+                "the connection closed before the response to {} was complete",
+                target.describe()
+            ),
+        },
+        _ => Error::Transport {
+            server: target.server.clone(),
+            message: e.to_string(),
+        },
+    }
+}
+
+fn timeout(t: ureq::Timeout, target: &Target) -> Error {
+    use ureq::Timeout::*;
+    let limits = target.limits;
+    let (phase, after) = match t {
+        Resolve => ("resolving the server's name", limits.connect),
+        Connect => ("connecting (TCP and TLS handshake)", limits.connect),
+        SendRequest | SendBody | PerWrite => ("sending the request", limits.idle),
+        RecvResponse => ("waiting for the response", limits.idle),
+        RecvBody => ("reading the response body", limits.idle),
+        PerRead => ("waiting for data from the server", limits.idle),
+        Global | PerCall => (
+            "waiting for the whole request (--request-timeout)",
+            limits.whole,
+        ),
+        _ => ("waiting for the server", None),
+    };
+    Error::Timeout {
+        request: target.describe(),
+        phase,
+        after,
+    }
+}
+
+fn tls(message: String, target: &Target) -> Error {
+    Error::Tls {
+        server: target.server.clone(),
+        ca_file: target.ca_file.clone(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(server: &str) -> Target {
+        Target {
+            method: "GET".into(),
+            url: format!("{server}/version?timeout=5s"),
+            server: server.into(),
+            ca_file: None,
+            limits: Limits {
+                whole: Some(Duration::from_secs(5)),
+                ..Limits::default()
+            },
+        }
+    }
+
+    #[test]
+    fn refused_names_host_and_port_like_kubectl() {
+        let e = map_io_error(
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+            &target("https://10.0.0.1"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "The connection to the server 10.0.0.1:443 was refused - did you specify the right host or port?"
+        );
+        let e = map_io_error(
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+            &target("https://[::1]:6443"),
+        );
+        assert!(
+            e.to_string().contains("server [::1]:6443 was refused"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn timeouts_name_the_request_without_query() {
+        let e = timeout(ureq::Timeout::Global, &target("https://h:1"));
+        assert_eq!(
+            e.to_string(),
+            "timed out waiting for the whole request (--request-timeout) for GET https://h:1/version after 5s"
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! `cargo xtask dist`: the static release binary for busybox images.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cmd;
+use crate::project_root;
+
+const MUSL: &str = "x86_64-unknown-linux-musl";
+const GNU: &str = "x86_64-unknown-linux-gnu";
+
+/// The size budget for the whole CLI.
+pub const BUDGET: u64 = 3 * 1024 * 1024;
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("unexpected argument '{extra}' (usage: cargo xtask dist)");
+    }
+    let binary = build()?;
+    let size = std::fs::metadata(&binary)?.len();
+    println!("{}", binary.display());
+    println!(
+        "size: {size} bytes ({:.2} MiB of the {} MiB budget)",
+        size as f64 / (1024.0 * 1024.0),
+        BUDGET / (1024 * 1024)
+    );
+    if is_dynamic(&binary)? {
+        bail!(
+            "{} is dynamically linked: it cannot run in a busybox image",
+            binary.display()
+        );
+    }
+    println!("static: yes (no ELF interpreter)");
+    if size > BUDGET {
+        bail!("the binary is {size} bytes, over the {BUDGET}-byte budget");
+    }
+    Ok(())
+}
+
+/// Builds the static binary: musl where the target is installed, else gnu
+/// with `+crt-static` (which needs an explicit `--target` so proc-macros
+/// still build for the host).
+pub fn build() -> Result<PathBuf> {
+    let root = project_root();
+    let installed =
+        cmd::read(&root, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    let target = if installed.lines().any(|l| l.trim() == MUSL) {
+        MUSL
+    } else {
+        GNU
+    };
+    let rustflags = if target == GNU {
+        "-C target-feature=+crt-static"
+    } else {
+        ""
+    };
+    cmd::run_env(
+        &root,
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "kapi-cli",
+            "--target",
+            target,
+        ],
+        &[("RUSTFLAGS", rustflags)],
+    )?;
+    Ok(root
+        .join("target")
+        .join(target)
+        .join("release")
+        .join("kapi"))
+}
+
+/// True when the ELF file asks for a dynamic loader (has a PT_INTERP header).
+pub fn is_dynamic(path: &Path) -> Result<bool> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    elf_has_interpreter(&bytes)
+        .with_context(|| format!("{} is not a 64-bit little-endian ELF file", path.display()))
+}
+
+fn elf_has_interpreter(elf: &[u8]) -> Option<bool> {
+    const PT_INTERP: u32 = 3;
+    if elf.get(..4)? != b"\x7fELF" || *elf.get(4)? != 2 || *elf.get(5)? != 1 {
+        return None;
+    }
+    let u16_at = |o: usize| elf.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |o: usize| {
+        elf.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let u64_at = |o: usize| {
+        elf.get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    let phoff = usize::try_from(u64_at(0x20)?).ok()?;
+    let phentsize = usize::from(u16_at(0x36)?);
+    let phnum = usize::from(u16_at(0x38)?);
+    for i in 0..phnum {
+        if u32_at(phoff + i * phentsize)? == PT_INTERP {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_runner_itself_is_dynamic_and_garbage_is_not_elf() {
+        let me = std::env::current_exe().unwrap();
+        assert!(
+            is_dynamic(&me).unwrap(),
+            "test binaries link glibc dynamically"
+        );
+        assert!(elf_has_interpreter(b"#!/bin/sh\n").is_none());
+        assert!(elf_has_interpreter(b"\x7fELF\x02\x01").is_none());
+    }
+}

@@ -1,0 +1,63 @@
+//! Project automation: `cargo xtask <task>` (the cargo alias lives in
+//! `.cargo/config.toml`).
+//!
+//! Tasks:
+//! - `test`: fmt, clippy, fixtures --check, the dependency guard, docs, all tests.
+//! - `demo`: kapi in in-cluster mode against the fake API server.
+//! - `dist`: the static release binary, its size against the budget.
+//! - `fixtures [--check]`: regenerate `fixtures/pki` and
+//!   `fixtures/serviceaccount`, or check that the committed files match.
+
+mod cmd;
+mod demo;
+mod dist;
+mod fixtures;
+mod test;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+    test                  everything CI runs: fmt, clippy, fixtures --check, docs, all tests
+    demo                  run kapi's in-pod recipes against the built-in fake API server
+    dist                  build the static release binary and check its size
+    fixtures [--check]    regenerate the committed fixtures (or check them)";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("test") => test::run(rest),
+        Some("demo") => demo::run(rest),
+        Some("dist") => dist::run(rest),
+        Some("fixtures") => fixtures::run(rest),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(task) => anyhow::bail!("unknown task '{task}'\n\n{USAGE}"),
+        None => anyhow::bail!("no task given\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root: the directory holding the top-level `Cargo.toml`.
+pub(crate) fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        // Invariant: xtask/ is a direct child of the workspace root.
+        .expect("xtask's manifest dir has a parent")
+        .to_path_buf()
+}

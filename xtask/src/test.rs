@@ -1,0 +1,84 @@
+//! `cargo xtask test`: everything CI checks, in the order that fails fastest.
+
+use anyhow::{bail, Result};
+
+use crate::cmd;
+use crate::project_root;
+
+/// Crates that must never be in the shipped binary's dependency tree.
+const FORBIDDEN: &[(&str, &str)] = &[
+    (
+        "aws-lc-rs",
+        "rustls must use ring (smaller, no C toolchain)",
+    ),
+    (
+        "aws-lc-sys",
+        "rustls must use ring (smaller, no C toolchain)",
+    ),
+    (
+        "webpki-roots",
+        "public roots must never be trusted for a cluster",
+    ),
+    ("tokio", "the client is blocking: no async runtime"),
+    ("native-tls", "TLS is rustls only"),
+    ("openssl-sys", "TLS is rustls only"),
+];
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("unexpected argument '{extra}' (usage: cargo xtask test)");
+    }
+    let root = project_root();
+    cmd::run(&root, "cargo", &["fmt", "--all", "--", "--check"])?;
+    cmd::run(
+        &root,
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    eprintln!("$ cargo xtask fixtures --check");
+    crate::fixtures::run(&["--check".to_string()])?;
+    check_dependency_tree(&root)?;
+    cmd::run_env(
+        &root,
+        "cargo",
+        &["doc", "--workspace", "--no-deps", "--quiet"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
+    eprintln!("xtask test: all checks passed");
+    Ok(())
+}
+
+/// The shipped crates' normal dependencies hold none of [`FORBIDDEN`].
+fn check_dependency_tree(root: &std::path::Path) -> Result<()> {
+    eprintln!("$ cargo tree -p kapi-cli -e normal (checking for forbidden crates)");
+    let tree = cmd::read(
+        root,
+        "cargo",
+        &["tree", "-p", "kapi-cli", "-e", "normal", "--prefix", "none"],
+    )?;
+    let mut found = Vec::new();
+    for (name, why) in FORBIDDEN {
+        if tree
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(name))
+        {
+            found.push(format!("{name}: {why}"));
+        }
+    }
+    if !found.is_empty() {
+        bail!(
+            "forbidden crates in kapi-cli's dependency tree:\n  {}",
+            found.join("\n  ")
+        );
+    }
+    Ok(())
+}
