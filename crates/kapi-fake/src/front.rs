@@ -1,48 +1,45 @@
 //! The TLS front: accepts connections, serves HTTP/1.1 with keep-alive,
-//! records each request, checks its bearer token, and forwards the rest to
-//! wiremock.
+//! records each request, authenticates its bearer token, forwards it to
+//! wiremock (for `respond()` answers and mounted mocks), and answers from
+//! the fake's own API when wiremock's lowest-priority responder marks it as
+//! not taken ([`fallthrough`](crate::fallthrough)).
 //!
-//! Routes that wiremock cannot serve (it only answers with a complete body)
-//! belong in [`Front::handle`], before the forward: watch streams written
-//! over time are the first such route. Their responses use the same boxed
-//! [`Body`], so a channel-backed streaming body fits without other changes.
+//! The API's responses may stream (watches, big lists): they are not
+//! wiremock's, so nothing buffers them.
 
 use std::convert::Infallible;
-use std::fs;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{self, HeaderMap, HeaderValue};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use crate::recorded::Recorded;
+use crate::api::Api;
+use crate::fallthrough;
+use crate::identity::{Authenticator, Identity};
+use crate::recorded::{decode_query, Recorded};
+use crate::request::ApiRequest;
+use crate::response::{self, Body};
 use crate::status;
 use crate::upstream::Upstream;
-
-/// Any error a response body or the forward can fail with.
-pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Every response body the front sends: complete or, later, streamed.
-pub(crate) type Body = BoxBody<Bytes, BoxError>;
 
 /// What every connection of one server shares.
 pub(crate) struct Front {
     pub(crate) tls: TlsAcceptor,
-    /// Re-read on every request, so a rotated token takes effect at once.
-    pub(crate) token_file: PathBuf,
+    /// Token files and their identities, re-read on every request.
+    pub(crate) auth: Authenticator,
     pub(crate) requests: Arc<Mutex<Vec<Recorded>>>,
     /// wiremock's plain-HTTP address.
     pub(crate) upstream: SocketAddr,
+    pub(crate) api: Arc<Api>,
 }
 
 impl Front {
@@ -74,7 +71,8 @@ impl Front {
             let (front, upstream) = (self.clone(), upstream.clone());
             async move { Ok::<_, Infallible>(front.handle(request, &upstream).await) }
         });
-        // Errors here are clients going away mid-request: nothing to do.
+        // Errors here are clients going away mid-request (or a watch cut on
+        // purpose): nothing to do.
         let _ = http1::Builder::new()
             .serve_connection(TokioIo::new(tls), service)
             .await;
@@ -84,72 +82,43 @@ impl Front {
         let (parts, body) = request.into_parts();
         let body = match body.collect().await {
             Ok(body) => body.to_bytes(),
-            Err(err) => return text(StatusCode::BAD_REQUEST, format!("kapi-fake: {err}\n")),
+            Err(err) => return response::text(400, format!("kapi-fake: {err}\n")),
         };
         self.requests
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(Recorded::new(&parts, &body));
-        if !self.authorized(&parts.headers) {
-            return json(StatusCode::UNAUTHORIZED, status::unauthorized());
-        }
-        // Streaming routes (watch, issue 4) are matched here.
-        match upstream.forward(&parts, body).await {
-            Ok(response) => response,
-            Err(err) => text(
-                StatusCode::BAD_GATEWAY,
+        let Some(user) = self.authenticate(&parts.headers) else {
+            return response::json(401, status::unauthorized());
+        };
+        match upstream.forward(&parts, body.clone()).await {
+            Ok(answer) if !answer.headers().contains_key(fallthrough::HEADER) => answer,
+            Ok(_) => {
+                let request = ApiRequest {
+                    method: parts.method.clone(),
+                    path: parts.uri.path().to_string(),
+                    query: parts.uri.query().map(decode_query).unwrap_or_default(),
+                    headers: parts.headers.clone(),
+                    body,
+                    user,
+                };
+                self.api.clone().handle(request).await
+            }
+            Err(err) => response::text(
+                502,
                 format!("kapi-fake: failed to forward to wiremock: {err}\n"),
             ),
         }
     }
 
-    /// Whether `Authorization: Bearer T` carries the current token.
-    fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(sent) = headers
+    /// The identity of `Authorization: Bearer T`.
+    fn authenticate(&self, headers: &HeaderMap) -> Option<Identity> {
+        let token = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-        else {
-            return false;
-        };
-        // A small local file; blocking the worker for it is fine in a fake.
-        match fs::read_to_string(&self.token_file) {
-            Ok(current) => !sent.is_empty() && sent == current.trim(),
-            Err(_) => false,
-        }
+            .map(|(_, token)| token.trim())?;
+        self.auth.authenticate(token)
     }
-}
-
-/// A complete body.
-pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into())
-        .map_err(|never| match never {})
-        .boxed()
-}
-
-fn json(code: StatusCode, body: String) -> Response<Body> {
-    let mut response = Response::new(full(body));
-    *response.status_mut() = code;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, private"),
-    );
-    response
-}
-
-fn text(code: StatusCode, body: String) -> Response<Body> {
-    let mut response = Response::new(full(body));
-    *response.status_mut() = code;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }

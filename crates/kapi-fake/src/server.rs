@@ -1,39 +1,40 @@
-//! [`FakeApiServer`]: the blocking handle tests hold, and its [`Builder`].
+//! [`FakeApiServer`]: the blocking handle tests hold, and its test knobs.
 
 use std::fs;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpSocket};
+use serde_json::Value;
 use tokio::runtime::Runtime;
-use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
+use crate::api::Api;
+use crate::builder::Builder;
 use crate::canned::Canned;
-use crate::fixture_routes::FixtureRoutes;
-use crate::front::Front;
+use crate::clock::parse_rfc3339;
+use crate::identity::Authenticator;
 use crate::recorded::Recorded;
+use crate::request::{parse_target, Target};
 use crate::service_account::ServiceAccountDir;
-use crate::{fixtures_dir, kubeconfig, tls, SERVICEACCOUNT_DIR_ENV};
-
-/// Priority of [`FakeApiServer::respond`] mocks: above everything.
-const RESPOND_PRIORITY: u8 = 1;
-/// Priority of the fixture routes: below everything (wiremock's default is 5).
-const FIXTURE_PRIORITY: u8 = u8::MAX;
+use crate::{fixtures_dir, kubeconfig, SERVICEACCOUNT_DIR_ENV};
 
 /// A fake Kubernetes API server over TLS; shut down on drop.
 ///
 /// It uses the fixture server certificate (signed by `fixtures/pki/ca.crt`,
 /// valid for 127.0.0.1, ::1, localhost and the `kubernetes.default.svc`
 /// names) and a private copy of `fixtures/serviceaccount`. Every request is
-/// recorded, then must carry `Authorization: Bearer <current token>` or gets
-/// the real server's 401. Responses come, first match wins, from
-/// [`respond`](Self::respond), then [`mount`](Self::mount)ed mocks, then the
-/// files under `fixtures/api/` (see `fixtures/README.md`).
+/// recorded, then must carry `Authorization: Bearer <token>` of a known
+/// service account or gets the real server's 401. Responses come, first
+/// match wins, from [`respond`](Self::respond), then [`mount`](Self::mount)ed
+/// mocks, then the fake's own API: discovery, an in-memory store seeded from
+/// `fixtures/api/` (lists, Tables, …), the static files there (see
+/// `fixtures/README.md`).
 ///
-/// Create and drop it outside any tokio runtime: it owns one.
+/// The clock is fixed ([`now`](Self::now)), so tables and new objects are
+/// deterministic. Create and drop the server outside any tokio runtime: it
+/// owns one.
 pub struct FakeApiServer {
     /// The answers of `respond`, served by a wiremock mock.
     canned: Canned,
@@ -43,108 +44,62 @@ pub struct FakeApiServer {
     addr: SocketAddr,
     /// `None` only while dropping.
     runtime: Option<Runtime>,
+    api: Arc<Api>,
+    auth: Authenticator,
+    /// Directories of [`add_service_account`](Self::add_service_account),
+    /// removed on drop.
+    accounts: Mutex<Vec<ServiceAccountDir>>,
 }
 
-/// Options for [`FakeApiServer`]; [`FakeApiServer::start`] uses the defaults.
-#[derive(Debug, Clone, Default)]
-#[must_use]
-pub struct Builder {
-    ipv6: bool,
-    expired: bool,
-}
-
-impl Builder {
-    /// Listen on `[::1]` instead of 127.0.0.1.
-    pub fn bind_ipv6(mut self) -> Self {
-        self.ipv6 = true;
-        self
-    }
-
-    /// Serve `fixtures/pki/expired.crt` (same CA and names, expired in 2001).
-    pub fn expired_cert(mut self) -> Self {
-        self.expired = true;
-        self
-    }
-
-    /// Starts the server. Panics when it cannot (a test-support failure).
-    pub fn build(self) -> FakeApiServer {
-        let fixtures = fixtures_dir();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("kapi-fake")
-            .enable_all()
-            .build()
-            .expect("failed to start the fake's tokio runtime");
-        let sa = ServiceAccountDir::copy_of(&fixtures.join("serviceaccount"))
-            .expect("failed to copy fixtures/serviceaccount to a temp dir");
-        let cert = if self.expired { "expired" } else { "server" };
-        let pki = fixtures.join("pki");
-        let tls = tls::acceptor(
-            &pki.join(format!("{cert}.crt")),
-            &pki.join(format!("{cert}.key")),
-        );
-        let ip = if self.ipv6 {
-            Ipv6Addr::LOCALHOST.into()
-        } else {
-            Ipv4Addr::LOCALHOST.into()
-        };
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let canned = Canned::default();
-
-        let (mock, listener) = runtime.block_on(async {
-            let mock = MockServer::builder()
-                .listener(nodelay_listener(SocketAddr::new(
-                    Ipv4Addr::LOCALHOST.into(),
-                    0,
-                )))
-                // The front records requests; wiremock need not keep copies.
-                .disable_request_recording()
-                .start()
-                .await;
-            Mock::given(canned.clone())
-                .respond_with(canned.clone())
-                .with_priority(RESPOND_PRIORITY)
-                .mount(&mock)
-                .await;
-            Mock::given(any())
-                .respond_with(FixtureRoutes::new(fixtures.join("api")))
-                .with_priority(FIXTURE_PRIORITY)
-                .mount(&mock)
-                .await;
-            let listener = TcpListener::bind(SocketAddr::new(ip, 0))
-                .await
-                .unwrap_or_else(|err| panic!("failed to bind {ip}: {err}"));
-            (mock, listener)
-        });
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
-        let front = Arc::new(Front {
-            tls,
-            token_file: sa.token_file(),
-            requests: requests.clone(),
-            upstream: *mock.address(),
-        });
-        runtime.spawn(front.serve(listener));
-
-        FakeApiServer {
-            canned,
-            mock,
-            sa,
-            requests,
-            addr,
-            runtime: Some(runtime),
-        }
-    }
+/// What [`Builder::build`] hands over.
+pub(crate) struct Parts {
+    pub(crate) canned: Canned,
+    pub(crate) mock: MockServer,
+    pub(crate) sa: ServiceAccountDir,
+    pub(crate) requests: Arc<Mutex<Vec<Recorded>>>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) runtime: Runtime,
+    pub(crate) api: Arc<Api>,
+    pub(crate) auth: Authenticator,
 }
 
 impl FakeApiServer {
+    pub(crate) fn new(parts: Parts) -> Self {
+        FakeApiServer {
+            canned: parts.canned,
+            mock: parts.mock,
+            sa: parts.sa,
+            requests: parts.requests,
+            addr: parts.addr,
+            runtime: Some(parts.runtime),
+            api: parts.api,
+            auth: parts.auth,
+            accounts: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn api(&self) -> &Api {
+        &self.api
+    }
+
+    pub(crate) fn auth(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    pub(crate) fn keep_service_account(&self, dir: ServiceAccountDir) {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(dir);
+    }
+
     /// Starts a server on 127.0.0.1 with the valid certificate.
     pub fn start() -> Self {
         Builder::default().build()
     }
 
-    /// Options: IPv6, an expired certificate.
+    /// Options: IPv6, an expired certificate, the clock, generated pods,
+    /// legacy discovery.
     pub fn builder() -> Builder {
         Builder::default()
     }
@@ -249,6 +204,63 @@ impl FakeApiServer {
         self.runtime().block_on(mock.mount(&self.mock));
     }
 
+    /// The fake's "now" as RFC 3339 (fixed unless a test moves it).
+    pub fn now(&self) -> String {
+        self.api.clock.timestamp()
+    }
+
+    /// Sets the fake's "now" (RFC 3339). Panics on an invalid timestamp.
+    pub fn set_now(&self, rfc3339: &str) {
+        let now = parse_rfc3339(rfc3339)
+            .unwrap_or_else(|| panic!("set_now: '{rfc3339}' is not an RFC 3339 timestamp"));
+        self.api.clock.set(now);
+    }
+
+    /// Moves the fake's "now" forward (whole seconds).
+    pub fn advance_clock(&self, by: Duration) {
+        self.api.clock.advance(by.as_secs() as i64);
+    }
+
+    /// The store's current resourceVersion (what a list would report).
+    pub fn resource_version(&self) -> String {
+        self.api.store().rv().to_string()
+    }
+
+    /// The stored object at the API path `path` (e.g.
+    /// `/api/v1/namespaces/test/configmaps/app-config`), as it is now.
+    pub fn object(&self, path: &str) -> Option<Value> {
+        let Target::Resource(target) = parse_target(path) else {
+            return None;
+        };
+        let name = target.name.as_deref()?;
+        let (info, _) = self
+            .api
+            .resolve(&target.group, &target.version, &target.resource)?;
+        let key = self.api.key(&info, &target, name);
+        let object = self.api.store().get(&key)?.object.clone();
+        Some((*object).clone())
+    }
+
+    /// From now on every request carrying a `continue` token gets the real
+    /// server's 410 `Expired` Status (with a new token to go on at the
+    /// latest resourceVersion), as after an etcd compaction. The first page
+    /// of a list (no token) still works.
+    pub fn expire_continue_tokens(&self) {
+        self.api.expire_continue_after(0);
+    }
+
+    /// Lets the next `n` requests carrying a `continue` token succeed, then
+    /// expires tokens as [`expire_continue_tokens`](Self::expire_continue_tokens)
+    /// does: with `n = 1`, pages 1 and 2 of a list work and page 3 gets 410.
+    pub fn expire_continue_after(&self, n: usize) {
+        self.api.expire_continue_after(n);
+    }
+
+    /// Undoes [`expire_continue_tokens`](Self::expire_continue_tokens).
+    pub fn keep_continue_tokens(&self) {
+        self.api.keep_continue_tokens();
+    }
+
     fn runtime(&self) -> &Runtime {
         self.runtime
             .as_ref()
@@ -273,16 +285,4 @@ impl std::fmt::Debug for FakeApiServer {
             .field("sa_dir", &self.sa_dir())
             .finish_non_exhaustive()
     }
-}
-
-/// A listener with `TCP_NODELAY` set, so that on Linux every accepted socket
-/// inherits it: wiremock does not set it itself.
-fn nodelay_listener(addr: SocketAddr) -> std::net::TcpListener {
-    let socket = TcpSocket::new_v4().expect("failed to create a socket");
-    socket.set_nodelay(true).expect("failed to set TCP_NODELAY");
-    socket.bind(addr).expect("failed to bind wiremock's port");
-    socket
-        .listen(128)
-        .and_then(TcpListener::into_std)
-        .expect("failed to listen on wiremock's port")
 }

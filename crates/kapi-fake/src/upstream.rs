@@ -12,7 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-use crate::front::{full, Body, BoxError};
+use crate::response::{full, Body, BoxError};
 
 /// Headers that describe one hop, not the message: never copied across.
 /// (`expect: 100-continue` was already answered by the front.)

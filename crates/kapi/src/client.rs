@@ -143,6 +143,33 @@ impl Client {
             .ok_or_else(|| Error::UnknownResource(name.to_string()))
     }
 
+    /// The resource type that serves objects of `api_version` and `kind`, as
+    /// a manifest names them (`apps/v1`, `Deployment`): from the built-in
+    /// table when it is there, else from discovery. The version must match:
+    /// `apps/v1beta1` is not `apps/v1`.
+    ///
+    /// ```no_run
+    /// # let client = kapi::Client::incluster()?;
+    /// let deploy = client.resolve_kind("apps/v1", "Deployment")?;
+    /// assert_eq!(deploy.plural, "deployments");
+    /// # Ok::<(), kapi::Error>(())
+    /// ```
+    pub fn resolve_kind(&self, api_version: &str, kind: &str) -> Result<ApiResource> {
+        if let Some(builtin) = crate::resource::builtin_kind(api_version, kind) {
+            return Ok(builtin);
+        }
+        let (group, version) = crate::resource::split_api_version(api_version);
+        self.discovery()?
+            .resources()
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.kind == kind)
+            .cloned()
+            .ok_or_else(|| Error::UnknownKind {
+                api_version: api_version.to_string(),
+                kind: kind.to_string(),
+            })
+    }
+
     /// The server's discovery documents, fetched on first use and kept.
     pub fn discovery(&self) -> Result<Arc<Discovery>> {
         let mut cached = self

@@ -50,6 +50,14 @@ pub enum Error {
     InvalidRequest(String),
     /// No resource type by that name: not built in, not in discovery.
     UnknownResource(String),
+    /// No resource type serves this `apiVersion` and `kind` (a manifest for
+    /// a CRD that is not installed, or an API version the server dropped).
+    UnknownKind {
+        /// The object's `apiVersion`, e.g. `example.com/v1`.
+        api_version: String,
+        /// The object's `kind`, e.g. `Widget`.
+        kind: String,
+    },
     /// The server refused the TCP connection.
     ConnectionRefused {
         /// `host:port` of the server.
@@ -141,6 +149,25 @@ impl Error {
         self.status().is_some_and(Status::is_unauthorized)
     }
 
+    /// True for `409 AlreadyExists`: a create found an object of that name.
+    ///
+    /// ```
+    /// # fn ensure(api: &kapi::Api<'_>, cm: &serde_json::Value) -> kapi::Result<()> {
+    /// match api.create(&kapi::PostParams::default(), cm) {
+    ///     Err(e) if e.is_already_exists() => println!("already there"),
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_already_exists(&self) -> bool {
+        self.status().is_some_and(Status::is_already_exists)
+    }
+
+    /// True for `422 Invalid`; [`Status::causes`] names each rejected field.
+    pub fn is_invalid(&self) -> bool {
+        self.status().is_some_and(Status::is_invalid)
+    }
+
     /// True for `410 Gone` / reason `Expired`: a watch or continue token is
     /// too old and the caller must list again.
     pub fn is_gone(&self) -> bool {
@@ -173,6 +200,9 @@ impl fmt::Display for Error {
             Error::InvalidRequest(message) => f.write_str(message),
             Error::UnknownResource(name) => {
                 write!(f, "the server doesn't have a resource type {name:?}")
+            }
+            Error::UnknownKind { api_version, kind } => {
+                write!(f, "no matches for kind {kind:?} in version {api_version:?}")
             }
             Error::ConnectionRefused { server } => write!(
                 f,

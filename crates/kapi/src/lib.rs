@@ -31,6 +31,25 @@
 //! (configuration, TLS, timeouts) has its own variant. Messages read like
 //! kubectl's and never contain the token.
 //!
+//! ## Writing
+//!
+//! [`Api::create`], [`Api::replace`], [`Api::patch`] (a [`Patch`]:
+//! strategic, merge, JSON, or server-side apply) and [`Api::delete`] are
+//! typed through serde. A `409` or `422` is an [`Error::Api`] whose
+//! [`Status`] says what to do: [`Error::is_already_exists`],
+//! [`Error::is_conflict`] (read again and retry), [`Error::is_invalid`] with
+//! one [`StatusCause`] per rejected field ([`Status::causes`]).
+//!
+//! ```no_run
+//! use serde_json::{json, Value};
+//! let client = kapi::Client::incluster()?;
+//! let pods = client.api(client.resolve("pods")?);
+//! let me = std::env::var("HOSTNAME").unwrap_or_default();
+//! let ready = kapi::Patch::Merge(json!({"metadata": {"labels": {"ready": "true"}}}));
+//! let _pod: Value = pods.patch(&me, &kapi::PatchParams::default(), &ready)?;
+//! # Ok::<(), kapi::Error>(())
+//! ```
+//!
 //! ## Timeouts
 //!
 //! No request waits forever: connecting (TCP and TLS) is bounded by
@@ -51,6 +70,8 @@ pub mod duration;
 mod error;
 pub mod jsonpath;
 mod list;
+mod params;
+mod patch;
 mod request;
 mod resource;
 mod response;
@@ -59,13 +80,21 @@ mod tls;
 mod token;
 mod trace;
 mod transport_error;
+pub mod watch;
+pub mod watcher;
+mod write;
 
 pub use api::Api;
 pub use client::Client;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use list::{Items, ListParams, Pager, DEFAULT_PAGE_SIZE};
+pub use params::{DeleteParams, FieldValidation, PatchParams, PostParams, PropagationPolicy};
+pub use patch::Patch;
 pub use request::Request;
-pub use resource::{builtin, check_segment, ApiResource, TypeName};
+pub use resource::{builtin, builtin_kind, check_segment, ApiResource, TypeName};
 pub use response::Response;
 pub use status::{Status, StatusCause, StatusDetails};
+pub use watch::{Bookmark, WatchEvent, WatchParams, WatchStream};
+pub use watcher::Watcher;
+pub use write::Deleted;

@@ -262,6 +262,23 @@ pub fn builtin(name: &str) -> Option<ApiResource> {
     TypeName::parse(name).find(&table).cloned()
 }
 
+/// The built-in resource serving `kind` in `api_version` (`apps/v1`,
+/// `Deployment`), from the compiled-in table.
+///
+/// ```
+/// assert_eq!(kapi::builtin_kind("v1", "ConfigMap").unwrap().plural, "configmaps");
+/// assert!(kapi::builtin_kind("apps/v1beta1", "Deployment").is_none());
+/// ```
+pub fn builtin_kind(api_version: &str, kind: &str) -> Option<ApiResource> {
+    let (group, version) = split_api_version(api_version);
+    crate::builtin::all().find(|r| r.group == group && r.version == version && r.kind == kind)
+}
+
+/// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
+pub(crate) fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.split_once('/').unwrap_or(("", api_version))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

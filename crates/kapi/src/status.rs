@@ -158,6 +158,22 @@ impl Status {
         self.code == 409 || self.reason == "Conflict" || self.reason == "AlreadyExists"
     }
 
+    /// True for `409 AlreadyExists`: a create found an object of that name.
+    pub fn is_already_exists(&self) -> bool {
+        self.reason == "AlreadyExists"
+    }
+
+    /// True for `422 Invalid`: the object failed validation; the field
+    /// causes are in [`Status::causes`].
+    pub fn is_invalid(&self) -> bool {
+        self.reason == "Invalid" || (self.code == 422 && !is_known_reason(&self.reason))
+    }
+
+    /// The field-level causes (`details.causes`), e.g. of a `422 Invalid`.
+    pub fn causes(&self) -> &[StatusCause] {
+        self.details.as_ref().map_or(&[], |d| d.causes.as_slice())
+    }
+
     /// True for `401 Unauthorized`.
     pub fn is_unauthorized(&self) -> bool {
         self.reason == "Unauthorized" || (self.reason.is_empty() && self.code == 401)
@@ -173,6 +189,33 @@ impl Status {
     pub fn retry_after_seconds(&self) -> Option<u32> {
         self.details.as_ref().and_then(|d| d.retry_after_seconds)
     }
+}
+
+/// apimachinery's `knownReasons`: a 422 with any other reason (or none) is
+/// an `Invalid`, as `errors.IsInvalid` reads it.
+fn is_known_reason(reason: &str) -> bool {
+    matches!(
+        reason,
+        "Unauthorized"
+            | "Forbidden"
+            | "NotFound"
+            | "AlreadyExists"
+            | "Conflict"
+            | "Gone"
+            | "Invalid"
+            | "ServerTimeout"
+            | "StoreReadError"
+            | "Timeout"
+            | "TooManyRequests"
+            | "BadRequest"
+            | "MethodNotAllowed"
+            | "NotAcceptable"
+            | "RequestEntityTooLarge"
+            | "UnsupportedMediaType"
+            | "InternalError"
+            | "Expired"
+            | "ServiceUnavailable"
+    )
 }
 
 /// True when the body's `kind` is `Status` (a Status-shaped object of another

@@ -1,43 +1,299 @@
-//! `kapi get`: resources, or a raw path with `--raw`.
+//! `kapi get`: resources as kubectl shows them, or a raw path with `--raw`.
+
+mod watch;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::args::{value, Flag, UsageError};
+use kapi::{ApiResource, Client, ListParams};
+
+use crate::args::{switch, value, Flag, Matches, UsageError};
 use crate::connect;
-use crate::error::Result;
-use crate::output;
+use crate::error::{Error, Result};
+use crate::output::printer::{Format, Printer};
+use crate::output::table::TableOptions;
+use crate::output::{self, TABLE_ACCEPT};
 
 const HELP: &str = "\
 Display one or many resources, or the body of a raw API path.
 
 Usage:
+  kapi get TYPE[.VERSION][.GROUP] [NAME...] [options]
+  kapi get TYPE/NAME [TYPE/NAME...] [options]
   kapi get --raw PATH [options]
 
+TYPE is a plural, singular, kind or short name (po, svc, cm, ds, deploy, ...); built-in
+types resolve without a request, others (CRDs) through discovery. Several types can be
+given as TYPE1,TYPE2.
+
 Examples:
+  # How many gateway pods are ready?
+  kapi get ds gateway -n test -o jsonpath='{.status.numberReady}'
+  # Which pods carry a label, across pages of 500, on any list size:
+  kapi get pods -l app=gateway -o name
   # The classic in-pod read, with verified TLS and the pod's token:
   kapi get --raw '/apis/apps/v1/namespaces/test/daemonsets/gateway?resourceVersion=0'
 
 Options:
-      --raw PATH       GET this API path and print the body as received
+  -A, --all-namespaces                   List across all namespaces
+  -l, --selector SELECTOR                Label selector, e.g. app=gateway,tier!=db
+      --field-selector SELECTOR          Field selector, e.g. status.phase=Running
+  -o, --output FORMAT                    json|yaml|name|wide|jsonpath=T|jsonpath-as-json=T|
+                                         jsonpath-file=F|custom-columns=SPEC (default: the
+                                         server's table)
+      --chunk-size N                     List in pages of N (default 500; 0 = one request)
+      --ignore-not-found                 Do not fail when a named object does not exist
+      --no-headers                       Omit table and custom-columns headers
+      --show-labels                      Add a LABELS column
+      --show-kind                        Prefix names with their kind
+      --allow-missing-template-keys      Ignore missing keys in JSONPath templates (default true)
+      --show-managed-fields              Keep metadata.managedFields in json and yaml output
+      --raw PATH                         GET this API path and print the body as received
+  -w, --watch                            After listing, print each change as it happens
+      --watch-only                       Print changes only, not the objects listed first
+      --output-watch-events              Print the event type too (ADDED, MODIFIED, DELETED)
 
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[value("raw", None), value("output", Some('o'))];
+const FLAGS: &[Flag] = &[
+    value("raw", None),
+    value("output", Some('o')),
+    switch("all-namespaces", Some('A')),
+    value("selector", Some('l')),
+    value("field-selector", None),
+    value("chunk-size", None),
+    switch("ignore-not-found", None),
+    switch("no-headers", None),
+    switch("show-labels", None),
+    switch("show-kind", None),
+    switch("allow-missing-template-keys", None),
+    switch("show-managed-fields", None),
+    switch("watch", Some('w')),
+    switch("watch-only", None),
+    switch("output-watch-events", None),
+];
+
+/// What the command line asks for: a type and (maybe) names.
+#[derive(Debug, PartialEq)]
+pub(super) struct Target {
+    pub(super) type_name: String,
+    pub(super) names: Vec<String>,
+}
 
 pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("get", args, FLAGS, HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let Some(path) = m.value("raw") else {
-        return Err(UsageError::new(
-            "get",
-            "You must specify the type of resource to get, or --raw PATH",
-        )
-        .into());
+    if let Some(path) = m.value("raw") {
+        return raw(&m, path);
+    }
+    let usage = |msg: &str| Error::Usage(UsageError::new("get", msg));
+    let targets = targets(&m.positionals).map_err(|e| usage(&e))?;
+    let named = targets.iter().any(|t| !t.names.is_empty());
+    let all_namespaces = m.flag("all-namespaces");
+    if named && (m.given("selector") || m.given("field-selector")) {
+        return Err(usage(
+            "name cannot be provided when a selector is specified",
+        ));
+    }
+    if named && all_namespaces {
+        return Err(usage(
+            "a resource cannot be retrieved by name across all namespaces",
+        ));
+    }
+    let chunk_size: u32 = match m.value("chunk-size") {
+        None => kapi::DEFAULT_PAGE_SIZE,
+        Some(v) => v.parse().map_err(|_| {
+            usage(&format!(
+                "invalid argument {v:?} for \"--chunk-size\" flag: not a number"
+            ))
+        })?,
     };
-    // kubectl's checks and messages for --raw.
+    let allow_missing =
+        !m.given("allow-missing-template-keys") || m.flag("allow-missing-template-keys");
+    let format = Format::parse(m.value("output"), allow_missing).map_err(|e| match e {
+        Error::Message(msg) => usage(&msg),
+        other => other,
+    })?;
+
+    let client = connect::client("get", &m)?;
+    let mut resolved = Vec::new();
+    for target in &targets {
+        for type_name in target.type_name.split(',') {
+            resolved.push((client.resolve(type_name)?, &target.names));
+        }
+    }
+    let several_types = m.flag("show-kind") || resolved.windows(2).any(|w| w[0].0 != w[1].0);
+    let single = resolved.len() == 1 && resolved[0].1.len() == 1;
+    let wants_table = format.wants_table();
+    let options = TableOptions {
+        no_headers: m.flag("no-headers"),
+        show_labels: m.flag("show-labels"),
+        namespace_column: all_namespaces,
+        name_prefix: several_types.then(String::new),
+        ..TableOptions::default()
+    };
+    let params = ListParams {
+        label_selector: m.value("selector").map(str::to_string),
+        field_selector: m.value("field-selector").map(str::to_string),
+        limit: chunk_size,
+        accept: wants_table.then(|| TABLE_ACCEPT.to_string()),
+        ..ListParams::default()
+    };
+    if m.flag("watch") || m.flag("watch-only") {
+        let [(resource, names)] = resolved.as_slice() else {
+            return Err(Error::msg("watch is only supported on individual resources and resource collections, but a list of resources is found"));
+        };
+        if names.len() > 1 {
+            return Err(Error::msg("watch is only supported on individual resources and resource collections, but a list of resources is found"));
+        }
+        let watch = watch::Watch {
+            resource,
+            name: names.first().map(String::as_str),
+            all_namespaces,
+            params,
+            watch_only: m.flag("watch-only"),
+            events: m.flag("output-watch-events"),
+        };
+        return watch::run(&client, watch, format, options);
+    }
+    let mut printer =
+        Printer::new(format, single, options).show_managed_fields(m.flag("show-managed-fields"));
+    let mut out = output::stdout();
+    // Like kubectl, errors for single objects are printed after the output.
+    let mut errors = Vec::new();
+    for (resource, names) in &resolved {
+        let mut api = client.api(resource.clone());
+        if all_namespaces {
+            api = api.all_namespaces();
+        }
+        if names.is_empty() {
+            let mut pager = api.list(params.clone());
+            while let Some(page) = pager
+                .next_page()
+                .map_err(|e| list_error(e, resource, &params))?
+            {
+                printer.page(resource, page, &mut out)?;
+                out.flush()?;
+            }
+            continue;
+        }
+        for name in names.iter() {
+            match get_one(&api, name, wants_table) {
+                Ok(object) => printer.object(resource, object, &mut out)?,
+                Err(e) if e.is_not_found() && m.flag("ignore-not-found") => {}
+                Err(e @ kapi::Error::Api(_)) => errors.push(Error::Kapi(e).to_string()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let printed = printer.finish(&mut out)?;
+    out.finish()?;
+    for error in &errors {
+        eprintln!("{error}");
+    }
+    let failed = !errors.is_empty();
+    if printed == 0
+        && !named
+        && !failed
+        && matches!(m.value("output"), None | Some("wide" | "name"))
+    {
+        no_resources_found(&client, &resolved, all_namespaces);
+    }
+    Ok(if failed {
+        ExitCode::from(crate::error::exit::ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// kubectl's wording for a rejected list (a bad selector): it names the
+/// resource and both selectors before the server's message.
+fn list_error(e: kapi::Error, resource: &ApiResource, params: &ListParams) -> kapi::Error {
+    match e {
+        kapi::Error::Api(mut status) if status.reason == "BadRequest" => {
+            let gvr = format!(
+                "{}/{}, Resource={}",
+                resource.group, resource.version, resource.plural
+            );
+            status.message = format!(
+                "Unable to find {gvr:?} that match label selector {:?}, field selector {:?}: {}",
+                params.label_selector.as_deref().unwrap_or(""),
+                params.field_selector.as_deref().unwrap_or(""),
+                status.message
+            );
+            kapi::Error::Api(status)
+        }
+        other => other,
+    }
+}
+
+/// One named object (as a one-row Table for the table format).
+fn get_one(api: &kapi::Api<'_>, name: &str, table: bool) -> kapi::Result<serde_json::Value> {
+    let mut request = api.get_request(name)?;
+    if table {
+        request = request.header("Accept", TABLE_ACCEPT);
+    }
+    request.json()
+}
+
+/// kubectl's note on stderr when a list came back empty.
+fn no_resources_found(
+    client: &Client,
+    resolved: &[(ApiResource, &Vec<String>)],
+    all_namespaces: bool,
+) {
+    let namespaced = resolved.iter().all(|(r, _)| r.namespaced);
+    if namespaced && !all_namespaces {
+        eprintln!("No resources found in {} namespace.", client.namespace());
+    } else {
+        eprintln!("No resources found");
+    }
+}
+
+/// `TYPE [NAME...]`, `TYPE1,TYPE2 [NAME...]` or `TYPE/NAME...`.
+pub(super) fn targets(args: &[String]) -> std::result::Result<Vec<Target>, String> {
+    let Some(first) = args.first() else {
+        return Err("You must specify the type of resource to get. Use \"kapi api-resources\" for a complete list of supported resources.".into());
+    };
+    if !first.contains('/') {
+        if let Some(slashed) = args[1..].iter().find(|a| a.contains('/')) {
+            return Err(format!(
+                "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kapi get resource/<resource_name>' instead of 'kapi get resource {slashed}')"
+            ));
+        }
+        return Ok(vec![Target {
+            type_name: first.clone(),
+            names: args[1..].to_vec(),
+        }]);
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for arg in args {
+        let Some((type_name, name)) = arg.split_once('/') else {
+            return Err(format!(
+                "arguments in resource/name form must have a single resource and name, got {arg:?}"
+            ));
+        };
+        if type_name.is_empty() || name.is_empty() {
+            return Err(format!(
+                "arguments in resource/name form must have a single resource and name, got {arg:?}"
+            ));
+        }
+        match targets.last_mut() {
+            Some(last) if last.type_name == type_name => last.names.push(name.to_string()),
+            _ => targets.push(Target {
+                type_name: type_name.to_string(),
+                names: vec![name.to_string()],
+            }),
+        }
+    }
+    Ok(targets)
+}
+
+/// `get --raw PATH`, with kubectl's checks and messages.
+fn raw(m: &Matches, path: &str) -> Result<ExitCode> {
     if !m.positionals.is_empty() {
         return Err(
             UsageError::new("get", "arguments may not be passed when --raw is specified").into(),
@@ -49,10 +305,59 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     if !path.starts_with('/') {
         return Err(UsageError::new("get", "--raw must be a valid URL path").into());
     }
-    let client = connect::client("get", &m)?;
+    let client = connect::client("get", m)?;
     let response = client.get(path).send()?;
     let mut out = output::stdout();
     response.copy_to(&mut out)?;
     out.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn type_and_names() {
+        assert_eq!(
+            targets(&args(&["pods", "a", "b"])).unwrap(),
+            [Target {
+                type_name: "pods".into(),
+                names: args(&["a", "b"])
+            }]
+        );
+    }
+
+    #[test]
+    fn type_slash_name_groups_consecutive_types() {
+        assert_eq!(
+            targets(&args(&["po/a", "po/b", "svc/c"])).unwrap(),
+            [
+                Target {
+                    type_name: "po".into(),
+                    names: args(&["a", "b"])
+                },
+                Target {
+                    type_name: "svc".into(),
+                    names: args(&["c"])
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn mixed_forms_are_rejected() {
+        assert!(targets(&args(&["pods", "po/a"]))
+            .unwrap_err()
+            .contains("no need to specify a resource type"));
+        assert!(targets(&args(&["po/a", "b"])).is_err());
+        assert!(targets(&args(&["po/"])).is_err());
+        assert!(targets(&[])
+            .unwrap_err()
+            .contains("You must specify the type"));
+    }
 }

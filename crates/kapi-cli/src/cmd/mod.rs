@@ -1,8 +1,18 @@
 //! The commands, one per file, and the dispatch between them.
 
+mod api_resources;
+mod apply;
+mod auth;
+mod create;
+mod delete;
+mod flags;
 mod get;
+mod label;
+mod patch;
 mod raw;
+mod replace;
 mod version;
+mod wait;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -18,9 +28,19 @@ Usage:
   kapi COMMAND [options]
 
 Commands:
-  get          Display one or many resources, or a raw API path (--raw)
-  raw          Send any request to an API path (curl's job, with the pod's credentials)
-  version      Print the client and server versions
+  get            Display one or many resources, or a raw API path (--raw)
+  api-resources  Print the resource types the server serves
+  create         Create objects from a manifest (-f FILE|-)
+  apply          Apply a manifest with server-side apply (--server-side -f FILE|-)
+  replace        Replace objects with a manifest (-f FILE|-)
+  patch          Update fields of an object (strategic, merge or JSON patch)
+  label          Set or remove labels (kapi label pod \"$HOSTNAME\" ready=true)
+  annotate       Set or remove annotations
+  delete         Delete objects by name, manifest, selector or --all, and wait until gone
+  auth           can-i: may this pod do something (exit 0/1); whoami: who it is
+  raw            Send any request to an API path (curl's job, with the pod's credentials)
+  version        Print the client and server versions
+  wait           Wait until objects meet a condition, are created or are deleted
 
 Global options:
   -n, --namespace NS              Namespace (default: the pod's own, from POD_NAMESPACE
@@ -36,7 +56,8 @@ Configuration comes from the pod: KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PO
 service-account files in /var/run/secrets/kubernetes.io/serviceaccount (or the directory in
 KAPI_SERVICEACCOUNT_DIR). Proxy environment variables are ignored.
 
-Exit codes: 0 success, 1 error, 2 usage error.
+Exit codes: 0 success, 1 error (or 'no' from 'kapi auth can-i'), 2 usage error; for
+'kapi wait' also 3 timed out and 4 a --fail-on condition held.
 ";
 
 /// Runs the command line (without the program name).
@@ -45,8 +66,25 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["get"] => get::run(rest),
+        ["api-resources"] => api_resources::run(rest),
         ["raw"] => raw::run(rest),
+        ["create"] => create::run(rest),
+        ["apply"] => apply::run(rest),
+        ["replace"] => replace::run(rest),
+        ["patch"] => patch::run(rest),
+        ["label"] => label::run(rest, label::Which::Labels),
+        ["annotate"] => label::run(rest, label::Which::Annotations),
+        ["delete"] => delete::run(rest),
+        ["auth", "can-i"] => auth::can_i(rest),
+        ["auth", "whoami"] => auth::whoami(rest),
+        ["auth"] => auth::help(rest),
+        ["auth", other] => Err(UsageError::new(
+            "auth",
+            format!("unknown command {other:?} for \"kapi auth\""),
+        )
+        .into()),
         ["version"] => version::run(rest),
+        ["wait"] => wait::run(rest),
         [] | ["help"] => {
             let m = args::parse("", rest, &[])?;
             if !m.positionals.is_empty() || words.is_empty() && !m.flag("help") {

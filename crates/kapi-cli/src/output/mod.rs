@@ -1,4 +1,17 @@
-//! Writing results to stdout: buffered, and quiet about a closed pipe.
+//! Writing results: stdout handling, and one module per output format.
+
+pub mod age;
+pub mod json;
+pub mod printer;
+pub mod result;
+pub mod table;
+pub mod tabwriter;
+pub mod watch;
+pub mod yaml;
+
+/// kubectl's `Accept` for human-readable output: a server-side `Table`.
+pub const TABLE_ACCEPT: &str =
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
 use std::io::{self, BufWriter, StdoutLock, Write};
 

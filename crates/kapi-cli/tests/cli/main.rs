@@ -2,5 +2,10 @@
 //!
 //! One integration binary (ripgrep's layout); one module per area.
 
+mod auth;
 mod foundation;
+mod running;
 mod util;
+mod wait;
+mod watch;
+mod write;

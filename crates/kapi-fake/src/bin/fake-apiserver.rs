@@ -18,13 +18,17 @@ use kapi_fake::{fixtures_dir, FakeApiServer};
 use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
+                      [--now RFC3339] [--many-pods N] [--legacy-discovery]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
 
-  --ipv6             listen on [::1] instead of 127.0.0.1
-  --expired-cert     serve fixtures/pki/expired.crt
-  --kubeconfig PATH  write a kubeconfig for the server to PATH (mode 0600;
-                     it holds the token)";
+  --ipv6              listen on [::1] instead of 127.0.0.1
+  --expired-cert      serve fixtures/pki/expired.crt
+  --kubeconfig PATH   write a kubeconfig for the server to PATH (mode 0600;
+                      it holds the token)
+  --now RFC3339       the fake's fixed clock (default 2026-01-01T00:00:00Z)
+  --many-pods N       generate N pods in namespace big
+  --legacy-discovery  no aggregated discovery (a server before 1.30)";
 
 fn main() -> ExitCode {
     match run() {
@@ -48,6 +52,18 @@ fn run() -> Result<(), String> {
                 let path = args.next().ok_or("--kubeconfig needs a PATH")?;
                 kubeconfig = Some(path.into());
             }
+            "--now" => {
+                let now = args.next().ok_or("--now needs an RFC 3339 time")?;
+                builder = builder.now(&now);
+            }
+            "--many-pods" => {
+                let n = args.next().ok_or("--many-pods needs a number")?;
+                let n = n
+                    .parse()
+                    .map_err(|_| format!("--many-pods: '{n}' is not a number"))?;
+                builder = builder.many_pods(n);
+            }
+            "--legacy-discovery" => builder = builder.legacy_discovery_only(),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());

@@ -1,51 +1,35 @@
-//! The lowest-priority wiremock responder: files under `fixtures/api/` by URL
-//! path, else the real server's `NotFound` Status or `404 page not found`.
+//! Fixture files served as they are: `GET /a/b/c` from
+//! `fixtures/api/a/b/c.json` with 200, or from `fixtures/api/a/b/c.NNN.json`
+//! with status NNN. Files are read on every request and served byte for
+//! byte.
 //!
-//! `GET /a/b/c` is served from `fixtures/api/a/b/c.json` with 200, or from
-//! `fixtures/api/a/b/c.NNN.json` with status NNN. Files are read on every
-//! request and served byte for byte.
+//! Object files (those [`crate::seed`] loads into the store) are not served
+//! from here: the store answers for them, so a deleted object is gone.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use wiremock::http::Method;
-use wiremock::{Request, Respond, ResponseTemplate};
-
-use crate::object_path::ObjectPath;
-use crate::status;
-
-/// Serves `fixtures/api/` (see the module docs).
-pub(crate) struct FixtureRoutes {
+/// The fixture files that are not store objects.
+pub(crate) struct StaticFiles {
     api_dir: PathBuf,
+    /// URL paths of the object files.
+    objects: HashSet<String>,
 }
 
-impl FixtureRoutes {
-    pub(crate) fn new(api_dir: PathBuf) -> Self {
-        FixtureRoutes { api_dir }
+impl StaticFiles {
+    pub(crate) fn new(api_dir: PathBuf, objects: HashSet<String>) -> Self {
+        StaticFiles { api_dir, objects }
     }
-}
 
-impl Respond for FixtureRoutes {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let path = request.url.path();
-        match find_fixture(&self.api_dir, path) {
-            Some(_) if request.method != Method::GET => json(405, status::method_not_allowed()),
-            Some((code, body)) => json(code, body),
-            None => match ObjectPath::parse(path) {
-                Some(object) => json(404, status::not_found(&object)),
-                None => ResponseTemplate::new(404)
-                    .set_body_raw(status::PAGE_NOT_FOUND, "text/plain; charset=utf-8")
-                    .insert_header("x-content-type-options", "nosniff"),
-            },
+    /// The status code and bytes for `path`, if a static file serves it.
+    pub(crate) fn find(&self, path: &str) -> Option<(u16, Vec<u8>)> {
+        let found = find_fixture(&self.api_dir, path)?;
+        if found.0 == 200 && self.objects.contains(path) {
+            return None;
         }
+        Some(found)
     }
-}
-
-/// A JSON response with the headers kube-apiserver sends.
-fn json(code: u16, body: impl Into<Vec<u8>>) -> ResponseTemplate {
-    ResponseTemplate::new(code)
-        .set_body_raw(body.into(), "application/json")
-        .insert_header("cache-control", "no-cache, private")
 }
 
 /// The status code and bytes of the fixture for `path`, if there is one.
@@ -53,8 +37,7 @@ fn json(code: u16, body: impl Into<Vec<u8>>) -> ResponseTemplate {
 /// lowest code wins.
 fn find_fixture(api_dir: &Path, path: &str) -> Option<(u16, Vec<u8>)> {
     let relative = path.strip_prefix('/')?;
-    // wiremock's URL is already normalised; refuse anything that could still
-    // step outside `api_dir` all the same.
+    // Refuse anything that could step outside `api_dir`.
     if relative
         .split('/')
         .any(|s| s.is_empty() || s == "." || s == "..")

@@ -1,0 +1,89 @@
+#!/bin/sh
+# kapi's in-pod recipes, run the way a pod runs them: POSIX sh (busybox),
+# the real service-account path, no kubectl, no curl, no jq.
+#
+# Used by the busybox-root test of `cargo xtask test` (against the fake API
+# server) and by the Job in ci/manifests/ (in a kind cluster). Prints one
+# line per step ("ok N - ..."); exits non-zero on the first failure.
+set -u
+
+KAPI=${KAPI:-kapi}
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+NS=$(cat "$SA/namespace")
+POD=${HOSTNAME:?HOSTNAME must name this pod}
+step=0
+
+pass() {
+    step=$((step + 1))
+    echo "ok $step - $1"
+}
+
+fail() {
+    step=$((step + 1))
+    echo "not ok $step - $1"
+    printf '%s\n' "$2" | sed 's/^/# /'
+    exit 1
+}
+
+# expect DESCRIPTION WANT_EXIT_CODE WANT_SUBSTRING COMMAND...
+# Runs COMMAND, checks its exit code and that its output (stdout+stderr)
+# contains WANT_SUBSTRING.
+expect() {
+    desc=$1 want_code=$2 want_text=$3
+    shift 3
+    out=$("$@" 2>&1)
+    code=$?
+    if [ "$code" -ne "$want_code" ]; then
+        fail "$desc" "exit code $code, want $want_code: $out"
+    fi
+    case "$out" in
+        *"$want_text"*) pass "$desc" ;;
+        *) fail "$desc" "output does not contain '$want_text': $out" ;;
+    esac
+}
+
+expect "read the gateway DaemonSet (--raw, from the watch cache)" 0 '"name":"gateway"' \
+    "$KAPI" get --raw "/apis/apps/v1/namespaces/$NS/daemonsets/gateway?resourceVersion=0"
+
+ready=$("$KAPI" get ds gateway -o jsonpath='{.status.numberReady}' 2>&1)
+case "$ready" in
+    '' | *[!0-9]*) fail "read numberReady with -o jsonpath" "not a number: $ready" ;;
+    *) pass "read numberReady with -o jsonpath ($ready ready)" ;;
+esac
+
+expect "list pods with a label selector" 0 "pod/" \
+    "$KAPI" get pods -l app=gateway -o name
+
+expect "wait for the setup Job to complete" 0 "condition met" \
+    "$KAPI" wait --for=condition=Complete job/setup --timeout=180s
+
+expect "label this pod" 0 "labeled" \
+    "$KAPI" label pod "$POD" kapi-scenario=passed --overwrite
+expect "read the label back" 0 "passed" \
+    "$KAPI" get pod "$POD" -o jsonpath='{.metadata.labels.kapi-scenario}'
+
+expect "create a ConfigMap from stdin" 0 "configmap/kapi-scenario created" \
+    sh -c "printf '%s\n' 'apiVersion: v1' 'kind: ConfigMap' 'metadata:' '  name: kapi-scenario' 'data:' '  step: created' | \"$KAPI\" create -f -"
+expect "patch the ConfigMap (merge patch)" 0 "configmap/kapi-scenario patched" \
+    "$KAPI" patch configmap kapi-scenario --type merge -p '{"data":{"step":"patched"}}'
+expect "read the patched value" 0 "patched" \
+    "$KAPI" get cm kapi-scenario -o jsonpath='{.data.step}'
+expect "delete the ConfigMap" 0 'configmap "kapi-scenario" deleted' \
+    "$KAPI" delete configmap kapi-scenario
+
+expect "auth can-i create configmaps (allowed)" 0 "yes" \
+    "$KAPI" auth can-i create configmaps
+expect "auth can-i delete nodes (denied, exit 1)" 1 "no" \
+    "$KAPI" auth can-i delete nodes
+expect "auth whoami" 0 "system:serviceaccount:$NS:" \
+    "$KAPI" auth whoami
+
+expect "a missing object is NotFound with exit code 1" 1 \
+    'Error from server (NotFound): configmaps "kapi-does-not-exist" not found' \
+    "$KAPI" get configmap kapi-does-not-exist
+
+if command -v incluster >/dev/null 2>&1; then
+    expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" incluster
+fi
+
+echo "# all $step steps passed"

@@ -1,0 +1,109 @@
+//! `kapi create -f FILE|-`: create every object of a manifest.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use kapi::PostParams;
+
+use super::flags;
+use crate::args::{value, Flag, UsageError};
+use crate::connect;
+use crate::error::{Error, Result};
+use crate::objects::{self, Scope};
+use crate::output::{self, result::ResultPrinter};
+
+const HELP: &str = "\
+Create the objects of a manifest: JSON or YAML, several documents, kind: List.
+
+Usage:
+  kapi create -f FILE|DIR|- [options]
+
+An object without a namespace is created in the pod's namespace (or -n). With -n, an
+object naming another namespace is an error. A name that is taken is an error
+(AlreadyExists): use 'kapi apply --server-side' to create or update.
+
+Examples:
+  kapi create -f job.yaml
+  kapi create -f - <<EOF
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: settings}
+  data: {mode: fast}
+  EOF
+  kapi create -f cm.yaml --dry-run=server -o yaml
+
+Options:
+  -f, --filename FILE       Manifest file, directory of .json/.yaml/.yml files, or - for stdin
+                            (repeatable, or comma-separated)
+  -o, --output FORMAT       name|json|yaml (default: a line per object, 'configmap/foo created')
+      --dry-run STRATEGY    none|server: with server, the server validates and runs admission
+                            but stores nothing
+      --field-manager NAME  Owner of the fields written (default kapi-create)
+      --validate MODE       strict|warn|ignore: what the server does with unknown fields
+                            (default strict)
+
+Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
+";
+
+const FLAGS: &[Flag] = &[
+    value("filename", Some('f')),
+    value("output", Some('o')),
+    value("dry-run", None),
+    value("field-manager", None),
+    value("validate", None),
+];
+
+pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
+    let Some(m) = super::parse("create", args, FLAGS, HELP)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let files = flags::filenames(&m);
+    if files.is_empty() {
+        return Err(UsageError::new("create", "must specify one of -f and -k").into());
+    }
+    if let Some(arg) = m.positionals.first() {
+        return Err(UsageError::new(
+            "create",
+            format!("unexpected argument {arg:?}: kapi create only reads manifests (-f FILE)"),
+        )
+        .into());
+    }
+    let format = flags::output("create", &m)?;
+    let dry_run = flags::dry_run("create", &m)?;
+    let mut params = PostParams::default()
+        .field_manager(flags::field_manager(&m, "kapi-create"))
+        .field_validation(flags::validation("create", &m)?);
+    params.dry_run = dry_run;
+    let docs = objects::read_files(&files)?;
+    let client = connect::client("create", &m)?;
+    let scope = Scope::new(&client, m.given("namespace"), false);
+    let mut printer = ResultPrinter::new(format, dry_run);
+    let mut out = output::stdout();
+    let mut errors = Vec::new();
+    let count = docs.len();
+    for target in objects::from_files(&client, &scope, docs) {
+        let target = match target {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let Some(object) = &target.object else {
+            continue;
+        };
+        match target.api(&client).create(&params, object) {
+            Ok(created) => {
+                printer.print(&mut out, &target.resource, &created, "created")?;
+                out.flush()?;
+            }
+            Err(e) => errors.push(objects::with_source(e, "creating", &target.source)),
+        }
+    }
+    out.finish()?;
+    if count == 0 {
+        return Err(Error::msg("no objects passed to create"));
+    }
+    objects::finish(errors)
+}

@@ -1,0 +1,464 @@
+//! `-o` formats and the [`Printer`] that writes objects and list pages in
+//! one of them, streaming wherever the format allows.
+
+use std::io::Write;
+
+use kapi::jsonpath::{self, JsonPath};
+use kapi::ApiResource;
+use serde_json::{json, Map, Value};
+
+use super::json::{write_json, JsonListWriter};
+use super::table::{TableOptions, TablePrinter};
+use super::tabwriter::TabWriter;
+use super::yaml::{write_yaml, YamlListWriter};
+use crate::error::{Error, Result};
+
+/// The formats `-o` accepts, in kubectl's words.
+pub const FORMATS: &str =
+    "custom-columns,json,jsonpath,jsonpath-as-json,jsonpath-file,name,wide,yaml";
+
+/// An output format.
+pub enum Format {
+    /// The server's Table (`wide`: with the priority columns).
+    Table { wide: bool },
+    /// `kind.group/name`.
+    Name,
+    /// JSON, 4-space indent, sorted keys.
+    Json,
+    /// YAML as kubectl prints it.
+    Yaml,
+    /// A JSONPath template.
+    JsonPath {
+        template: JsonPath,
+        /// `--allow-missing-template-keys`.
+        allow_missing: bool,
+        /// `jsonpath-as-json`: one JSON array of all results.
+        as_json: bool,
+    },
+    /// `HEADER:expr,...`.
+    CustomColumns(Vec<(String, JsonPath)>),
+}
+
+impl Format {
+    /// Parses `-o VALUE` (`None`: the table).
+    pub fn parse(value: Option<&str>, allow_missing_keys: bool) -> Result<Format> {
+        let Some(value) = value else {
+            return Ok(Format::Table { wide: false });
+        };
+        let (name, arg) = match value.split_once('=') {
+            Some((n, a)) => (n, Some(a)),
+            None => (value, None),
+        };
+        let need_arg = |what: &str| -> Result<&str> {
+            arg.filter(|a| !a.is_empty())
+                .ok_or_else(|| Error::msg(format!("{what} format specified but no template given")))
+        };
+        Ok(match name {
+            "" => Format::Table { wide: false },
+            "wide" => Format::Table { wide: true },
+            "name" => Format::Name,
+            "json" => Format::Json,
+            "yaml" => Format::Yaml,
+            "jsonpath" | "jsonpath-as-json" => {
+                let template = JsonPath::parse(need_arg("jsonpath")?)?;
+                let as_json = name == "jsonpath-as-json";
+                Format::JsonPath {
+                    template: template.allow_missing_keys(allow_missing_keys).json_output(as_json),
+                    allow_missing: allow_missing_keys,
+                    as_json,
+                }
+            }
+            "jsonpath-file" => {
+                let file = need_arg("jsonpath-file")?;
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| Error::msg(format!("error reading --template {file}: {e}")))?;
+                Format::JsonPath {
+                    template: JsonPath::parse(&text)?.allow_missing_keys(allow_missing_keys),
+                    allow_missing: allow_missing_keys,
+                    as_json: false,
+                }
+            }
+            "custom-columns" => Format::CustomColumns(custom_columns(need_arg("custom-columns")?)?),
+            _ => {
+                return Err(Error::msg(format!(
+                    "unable to match a printer suitable for the output format {value:?}, allowed formats are: {FORMATS}"
+                )))
+            }
+        })
+    }
+
+    /// True when the server should render a Table (`Accept` header).
+    pub fn wants_table(&self) -> bool {
+        matches!(self, Format::Table { .. })
+    }
+}
+
+/// `NAME:.metadata.name,RV:.metadata.resourceVersion`.
+fn custom_columns(spec: &str) -> Result<Vec<(String, JsonPath)>> {
+    spec.split(',')
+        .map(|part| {
+            let (header, expr) = part.split_once(':').ok_or_else(|| {
+                Error::msg(format!(
+                    "unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"
+                ))
+            })?;
+            Ok((header.to_string(), JsonPath::parse_relaxed(expr)?))
+        })
+        .collect()
+}
+
+/// Writes objects and list pages in one format. Lists stream: table rows,
+/// names, custom columns and JSON/YAML items are written page by page, so
+/// memory holds at most one page.
+pub struct Printer {
+    format: Format,
+    /// One object was asked for by name: print it, not a `List`.
+    single: bool,
+    table_options: TableOptions,
+    table: Option<(String, TablePrinter)>,
+    json_list: Option<JsonListWriter>,
+    yaml_list: Option<YamlListWriter>,
+    columns: Option<TabWriter>,
+    jsonpath: JsonPathState,
+    count: usize,
+    show_managed_fields: bool,
+}
+
+/// How `-o jsonpath` handles several objects: kubectl runs the template
+/// once over a `List` of all of them. The two common forms,
+/// `{range .items[*]}...{end}` and `{.items[*]...}`, give the same output run
+/// item by item, so they stream; any other template needs the whole list.
+enum JsonPathState {
+    Idle,
+    PerItem(JsonPath),
+    ItemsAction { template: JsonPath, wrote: bool },
+    Buffer(Vec<Value>),
+}
+
+impl Printer {
+    /// A printer for `format`; `single` when exactly one named object is printed.
+    pub fn new(format: Format, single: bool, table_options: TableOptions) -> Printer {
+        let jsonpath = match &format {
+            Format::JsonPath { as_json: true, .. } if !single => JsonPathState::Buffer(Vec::new()),
+            Format::JsonPath {
+                template,
+                allow_missing,
+                ..
+            } if !single => streaming_form(template, *allow_missing),
+            _ => JsonPathState::Idle,
+        };
+        Printer {
+            format,
+            single,
+            table_options,
+            table: None,
+            json_list: None,
+            yaml_list: None,
+            columns: None,
+            jsonpath,
+            count: 0,
+            show_managed_fields: false,
+        }
+    }
+
+    /// Keeps `metadata.managedFields` in JSON and YAML output. kubectl
+    /// leaves them out unless `--show-managed-fields` is given.
+    pub fn show_managed_fields(mut self, show: bool) -> Printer {
+        self.show_managed_fields = show;
+        self
+    }
+
+    /// Objects (or table rows) printed so far.
+    pub fn count(&self) -> usize {
+        self.count + self.table.as_ref().map_or(0, |(_, t)| t.rows())
+    }
+
+    /// Prints a list page (`List` or `Table`) of `resource`.
+    pub fn page(
+        &mut self,
+        resource: &ApiResource,
+        mut page: Value,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        if let Format::Table { .. } = self.format {
+            return self.table_page(resource, &page, out);
+        }
+        let items = match page.get_mut("items").map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        for mut item in items {
+            if let Some(obj) = item.as_object_mut() {
+                // List items come without kind and apiVersion; kubectl's
+                // output has them.
+                obj.entry("apiVersion")
+                    .or_insert_with(|| json!(resource.api_version()));
+                obj.entry("kind").or_insert_with(|| json!(resource.kind));
+            }
+            self.item(resource, item, out)?;
+        }
+        Ok(())
+    }
+
+    /// Prints one object of `resource` (a `Table` for the table format).
+    pub fn object(
+        &mut self,
+        resource: &ApiResource,
+        object: Value,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        if let Format::Table { .. } = self.format {
+            return self.table_page(resource, &object, out);
+        }
+        self.item(resource, object, out)
+    }
+
+    fn table_page(
+        &mut self,
+        resource: &ApiResource,
+        page: &Value,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let key = resource.group_resource();
+        if self.table.as_ref().is_none_or(|(k, _)| *k != key) {
+            if let Some((_, previous)) = self.table.take() {
+                self.count += previous.rows();
+                if previous.rows() > 0 {
+                    // kubectl separates the tables of different types.
+                    out.write_all(b"\n")?;
+                }
+            }
+            let mut options = self.table_options.clone();
+            if let Format::Table { wide } = self.format {
+                options.wide = wide;
+            }
+            if options.name_prefix.is_some() {
+                options.name_prefix = Some(resource.kind_group());
+            }
+            self.table = Some((key, TablePrinter::new(options)));
+        }
+        if let Some((_, table)) = &mut self.table {
+            table.page(page, out)?;
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, resource: &ApiResource, mut item: Value, out: &mut dyn Write) -> Result<()> {
+        self.count += 1;
+        if matches!(self.format, Format::Json | Format::Yaml) && !self.show_managed_fields {
+            if let Some(meta) = item.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("managedFields");
+            }
+        }
+        match &self.format {
+            // Table pages and objects go to `table_page` before this.
+            Format::Table { .. } => {}
+            Format::Name => {
+                let name = item["metadata"]["name"].as_str().unwrap_or_default();
+                writeln!(out, "{}/{name}", resource.kind_group())?;
+            }
+            Format::Json if self.single => write_json(out, &item)?,
+            Format::Yaml if self.single => write_yaml(out, &item)?,
+            Format::Json => {
+                if self.json_list.is_none() {
+                    self.json_list = Some(JsonListWriter::begin(out)?);
+                }
+                if let Some(list) = &mut self.json_list {
+                    list.item(out, &item)?;
+                }
+            }
+            Format::Yaml => {
+                if self.yaml_list.is_none() {
+                    self.yaml_list = Some(YamlListWriter::begin(out)?);
+                }
+                if let Some(list) = &mut self.yaml_list {
+                    list.item(out, &item)?;
+                }
+            }
+            Format::JsonPath { template, .. } => match &mut self.jsonpath {
+                JsonPathState::Idle => template.execute(&item, out)?,
+                JsonPathState::PerItem(body) => body.execute(&item, out)?,
+                JsonPathState::ItemsAction { template, wrote } => {
+                    let text = template.render(&item)?;
+                    if !text.is_empty() {
+                        if *wrote {
+                            out.write_all(b" ")?;
+                        }
+                        out.write_all(text.as_bytes())?;
+                        *wrote = true;
+                    }
+                }
+                JsonPathState::Buffer(items) => items.push(item),
+            },
+            Format::CustomColumns(columns) => {
+                let tw = self.columns.get_or_insert_with(|| {
+                    let mut tw = TabWriter::default();
+                    if !self.table_options.no_headers {
+                        tw.row(columns.iter().map(|(h, _)| h.clone()).collect());
+                    }
+                    tw
+                });
+                let mut cells = Vec::with_capacity(columns.len());
+                for (_, expr) in columns {
+                    let results = expr.find_results(&item)?;
+                    let values: Vec<String> = results
+                        .iter()
+                        .flatten()
+                        .map(|v| jsonpath::format_value(v))
+                        .collect();
+                    cells.push(if values.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        values.join(",")
+                    });
+                }
+                tw.row(cells);
+                tw.flush(out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the output (closes a `List`, runs a buffered template) and
+    /// returns how many objects were printed.
+    pub fn finish(mut self, out: &mut dyn Write) -> Result<usize> {
+        if let Some(list) = self.json_list.take() {
+            list.finish(out)?;
+        } else if matches!(self.format, Format::Json) && !self.single {
+            JsonListWriter::begin(out)?.finish(out)?;
+        }
+        if let Some(list) = self.yaml_list.take() {
+            list.finish(out)?;
+        } else if matches!(self.format, Format::Yaml) && !self.single {
+            YamlListWriter::begin(out)?.finish(out)?;
+        }
+        if let (Format::JsonPath { template, .. }, JsonPathState::Buffer(items)) =
+            (&self.format, &mut self.jsonpath)
+        {
+            let list = list_of(std::mem::take(items));
+            template.execute(&list, out)?;
+        }
+        Ok(self.count())
+    }
+}
+
+/// The `List` kubectl hands to templates for several objects.
+fn list_of(items: Vec<Value>) -> Value {
+    let mut list = Map::new();
+    list.insert("apiVersion".into(), json!("v1"));
+    list.insert("items".into(), Value::Array(items));
+    list.insert("kind".into(), json!("List"));
+    list.insert("metadata".into(), json!({"resourceVersion": ""}));
+    Value::Object(list)
+}
+
+/// Recognises the templates that give the same output run item by item.
+fn streaming_form(template: &JsonPath, allow_missing: bool) -> JsonPathState {
+    let text = template.template();
+    if text.contains('$') {
+        return JsonPathState::Buffer(Vec::new());
+    }
+    if let Some(body) = text
+        .strip_prefix("{range .items[*]}")
+        .and_then(|t| t.strip_suffix("{end}"))
+    {
+        if body.matches("{range").count() == body.matches("{end}").count() {
+            if let Ok(body) = JsonPath::parse(body) {
+                return JsonPathState::PerItem(body.allow_missing_keys(allow_missing));
+            }
+        }
+    }
+    if let Some(rest) = text
+        .strip_prefix("{.items[*]")
+        .and_then(|t| t.strip_suffix('}'))
+    {
+        if !rest.contains(['{', '}']) {
+            if let Ok(per_item) = JsonPath::parse(&format!("{{@{rest}}}")) {
+                return JsonPathState::ItemsAction {
+                    template: per_item.allow_missing_keys(allow_missing),
+                    wrote: false,
+                };
+            }
+        }
+    }
+    JsonPathState::Buffer(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pods() -> ApiResource {
+        kapi::builtin("pods").unwrap()
+    }
+
+    fn page(names: &[&str]) -> Value {
+        json!({"items": names.iter().map(|n| json!({"metadata": {"name": n}})).collect::<Vec<_>>()})
+    }
+
+    fn run(format: &str, pages: &[&[&str]]) -> String {
+        let mut p = Printer::new(
+            Format::parse(Some(format), true).unwrap(),
+            false,
+            TableOptions::default(),
+        );
+        let mut out = Vec::new();
+        for names in pages {
+            p.page(&pods(), page(names), &mut out).unwrap();
+        }
+        p.finish(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn names_stream_across_pages() {
+        assert_eq!(run("name", &[&["a", "b"], &["c"]]), "pod/a\npod/b\npod/c\n");
+    }
+
+    #[test]
+    fn jsonpath_range_streams_with_the_same_output_as_one_list() {
+        let t = r#"jsonpath={range .items[*]}{.metadata.name}{"\n"}{end}"#;
+        assert_eq!(run(t, &[&["a", "b"], &["c"]]), "a\nb\nc\n");
+        let t = "jsonpath={.items[*].metadata.name}";
+        assert_eq!(run(t, &[&["a", "b"], &["c"]]), "a b c");
+    }
+
+    #[test]
+    fn other_jsonpath_templates_see_the_whole_list() {
+        assert_eq!(
+            run(
+                "jsonpath={.items[2].metadata.name} {.kind}",
+                &[&["a", "b"], &["c"]]
+            ),
+            "c List"
+        );
+    }
+
+    #[test]
+    fn custom_columns_print_none_for_missing() {
+        assert_eq!(
+            run(
+                "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName",
+                &[&["a"], &["bb"]]
+            ),
+            "NAME   NODE\na      <none>\nbb     <none>\n"
+        );
+    }
+
+    #[test]
+    fn unknown_format_lists_the_valid_ones() {
+        let err = Format::parse(Some("toml"), true).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!("error: unable to match a printer suitable for the output format \"toml\", allowed formats are: {FORMATS}")
+        );
+    }
+
+    #[test]
+    fn empty_lists_are_still_valid_json() {
+        let out = run("json", &[]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["kind"], "List");
+        assert_eq!(v["items"], json!([]));
+    }
+}

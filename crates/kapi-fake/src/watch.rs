@@ -1,0 +1,349 @@
+//! Watch streams: `GET ...?watch=1` answered with 200, `Transfer-Encoding:
+//! chunked` and one JSON watch event per line, each flushed as it happens.
+//!
+//! From resourceVersion "" or "0" the stream starts with a synthetic ADDED
+//! per matching object (as the real server does); from a later
+//! resourceVersion it replays the history after it, or sends one ERROR
+//! event with a 410 `Expired` Status when that history was compacted. It
+//! ends cleanly after `timeoutSeconds` (default 30 minutes), or abruptly
+//! when a test cuts it ([`WatchMsg::Cut`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Bytes;
+use hyper::Response;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::api::Api;
+use crate::catalog::ResourceInfo;
+use crate::json::Json;
+use crate::predicate::Predicate;
+use crate::request::{parse_bool, ApiRequest};
+use crate::response::{self, Body, BoxError};
+use crate::status::{self, Status};
+use crate::store::{EventKind, Store, Stored, WatchMsg, Watcher};
+use crate::table::{self, Converter, IncludeObject, TableVersion};
+
+/// The watch timeout when the client gives none (the real server picks one
+/// between 30 and 60 minutes).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// The error a test cut ends the stream with.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("kapi-fake: watch stream cut by the test")
+    }
+}
+
+impl std::error::Error for Cut {}
+
+/// How event objects are written: as themselves, or as one-row Tables
+/// (`kubectl get -w`), the first with column definitions.
+struct Encoder {
+    table: Option<(TableVersion, Converter, IncludeObject)>,
+    headers_sent: bool,
+    api: Arc<Api>,
+}
+
+impl Encoder {
+    fn line(&mut self, kind: &str, object: &Stored) -> String {
+        let encoded = match &self.table {
+            None => object.encode(),
+            Some((version, converter, include)) => {
+                let rv = object.object["metadata"]["resourceVersion"].clone();
+                let meta = Json::obj([(
+                    "resourceVersion",
+                    Json::Str(rv.as_str().unwrap_or_default().into()),
+                )]);
+                // Only the first event carries the column definitions.
+                let mut table = table::table_start(*version, meta, converter, !self.headers_sent);
+                self.headers_sent = true;
+                let full = match include {
+                    IncludeObject::Object => object.encode(),
+                    _ => String::new(),
+                };
+                let template = if object.custom {
+                    None
+                } else {
+                    object.template.as_deref()
+                };
+                table.push_str(
+                    &converter
+                        .row(
+                            &object.object,
+                            &full,
+                            template,
+                            *include,
+                            self.api.clock.now(),
+                        )
+                        .encode(),
+                );
+                table.push_str("]}");
+                table
+            }
+        };
+        format!("{{\"type\":\"{kind}\",\"object\":{encoded}}}\n")
+    }
+}
+
+/// Answers a watch on `info` (in `namespace`, or all), optionally on the
+/// object `name` only.
+pub(crate) fn watch(
+    api: &Arc<Api>,
+    req: &ApiRequest,
+    info: &ResourceInfo,
+    crd: Option<&Value>,
+    namespace: Option<&str>,
+    name: Option<&str>,
+) -> Response<Body> {
+    let mut field_selector = req.param("fieldSelector").unwrap_or_default().to_string();
+    if let Some(name) = name {
+        if !field_selector.is_empty() {
+            field_selector.push(',');
+        }
+        field_selector.push_str(&format!("metadata.name={name}"));
+    }
+    let predicate = match Predicate::parse(
+        req.param("labelSelector"),
+        Some(&field_selector),
+        &info.group,
+        &info.resource,
+    ) {
+        Ok(p) => p,
+        Err(message) => return response::status(&status::bad_request(message)),
+    };
+    let timeout = match req.param("timeoutSeconds").map(str::parse::<u64>) {
+        None => DEFAULT_TIMEOUT,
+        Some(Ok(seconds)) => Duration::from_secs(seconds),
+        Some(Err(_)) => {
+            return response::status(&status::bad_request(format!(
+                "timeoutSeconds: Invalid value: {}: must be a number of seconds",
+                status::go_quote(req.param("timeoutSeconds").unwrap_or_default())
+            )))
+        }
+    };
+    let bookmarks = req.param("allowWatchBookmarks").is_some_and(parse_bool);
+    let rv_param = req.param("resourceVersion").unwrap_or_default();
+    let from: Option<u64> = match rv_param {
+        "" | "0" => None,
+        rv => match rv.parse() {
+            Ok(rv) => Some(rv),
+            Err(_) => {
+                return response::status(&status::bad_request(format!(
+                    "invalid resource version: {}",
+                    status::go_quote(rv)
+                )))
+            }
+        },
+    };
+    let table = match table::negotiate(req.header("accept")) {
+        Some(version) => {
+            let include = match IncludeObject::parse(req.param("includeObject")) {
+                Ok(include) => include,
+                Err(message) => return response::status(&status::bad_request(message)),
+            };
+            let converter = match crd {
+                Some(crd) => Converter::custom(crd, &info.version),
+                None => Converter::builtin(&info.group, &info.resource),
+            };
+            Some((version, converter, include))
+        }
+        None => None,
+    };
+    let send_initial_end = req.param("sendInitialEvents").is_some_and(parse_bool);
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let watcher = Watcher {
+        group: info.group.clone(),
+        resource: info.resource.clone(),
+        namespace: namespace.map(str::to_string),
+        predicate: predicate.clone(),
+        bookmarks,
+        tx,
+    };
+    // Under one lock: the starting events and the registration, so no
+    // change falls between them.
+    let (initial, error, start_rv) = {
+        let mut store = api.store();
+        let start_rv = store.rv();
+        match from {
+            None => {
+                let initial = current_objects(api, &store, info, namespace, &predicate);
+                store.add_watcher(watcher);
+                (initial, None, start_rv)
+            }
+            Some(rv) if rv > store.rv() => (
+                Vec::new(),
+                Some(Status::failure(
+                    504,
+                    "Timeout",
+                    format!("Too large resource version: {rv}, current: {}", store.rv()),
+                )),
+                start_rv,
+            ),
+            Some(rv) => match store.events_since(rv, &watcher) {
+                Ok(events) => {
+                    let initial = Store::view_for(&watcher, &events);
+                    store.add_watcher(watcher);
+                    (initial, None, start_rv)
+                }
+                Err(compacted) => (
+                    Vec::new(),
+                    Some(status::too_old_resource_version(rv, compacted.0)),
+                    start_rv,
+                ),
+            },
+        }
+    };
+
+    let (body_tx, body) = response::channel(16);
+    let encoder = Encoder {
+        table,
+        headers_sent: false,
+        api: api.clone(),
+    };
+    let kind = info.kind.clone();
+    let api_version = info.api_version();
+    let custom = crd.is_some();
+    tokio::spawn(async move {
+        let mut stream = Stream {
+            body: body_tx,
+            encoder,
+            kind,
+            api_version,
+            custom,
+        };
+        if let Some(error) = error {
+            let line = format!(
+                "{{\"type\":\"ERROR\",\"object\":{}}}\n",
+                error.json().encode()
+            );
+            let _ = stream.body.send(Ok(Bytes::from(line))).await;
+            return;
+        }
+        for msg in initial {
+            if !stream.deliver(msg).await {
+                return;
+            }
+        }
+        if send_initial_end && bookmarks && !stream.bookmark(start_rv, true).await {
+            return;
+        }
+        stream.run(rx, timeout).await;
+    });
+    response::with_type(200, "application/json", body)
+}
+
+/// The objects a watch from "now" starts with, as ADDED events.
+fn current_objects(
+    api: &Api,
+    store: &Store,
+    info: &ResourceInfo,
+    namespace: Option<&str>,
+    predicate: &Predicate,
+) -> Vec<WatchMsg> {
+    let listed = store
+        .list(&info.group, &info.resource, namespace, None)
+        .unwrap_or_default();
+    let mut out: Vec<WatchMsg> = listed
+        .into_iter()
+        .filter(|(_, s)| predicate.matches(&s.object))
+        .map(|(_, object)| WatchMsg::Event {
+            kind: EventKind::Added,
+            object,
+        })
+        .collect();
+    let pods = api.many_pods;
+    let generated = info.group.is_empty()
+        && info.resource == "pods"
+        && namespace.is_none_or(|ns| ns == crate::many_pods::NAMESPACE);
+    if generated {
+        for i in 0..pods.count() {
+            if predicate.is_everything() || predicate.matches(&pods.selectable(i)) {
+                out.push(WatchMsg::Event {
+                    kind: EventKind::Added,
+                    object: Stored::new(pods.value(i), None, false),
+                });
+            }
+        }
+    }
+    out
+}
+
+struct Stream {
+    body: mpsc::Sender<Result<Bytes, BoxError>>,
+    encoder: Encoder,
+    kind: String,
+    api_version: String,
+    custom: bool,
+}
+
+impl Stream {
+    /// Writes one message; `false` once the stream is over.
+    async fn deliver(&mut self, msg: WatchMsg) -> bool {
+        match msg {
+            WatchMsg::Event { kind, object } => {
+                let line = self.encoder.line(kind.as_str(), &object);
+                self.body.send(Ok(Bytes::from(line))).await.is_ok()
+            }
+            WatchMsg::Bookmark(rv) => self.bookmark(rv, false).await,
+            WatchMsg::Cut { mid_line } => {
+                if mid_line {
+                    let half = format!(
+                        "{{\"type\":\"MODIFIED\",\"object\":{{\"kind\":\"{}\",\"apiVer",
+                        self.kind
+                    );
+                    let _ = self.body.send(Ok(Bytes::from(half))).await;
+                    // hyper drops unflushed output when a body fails: let
+                    // the half line reach the client first.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                let _ = self.body.send(Err(Box::new(Cut))).await;
+                false
+            }
+        }
+    }
+
+    /// A BOOKMARK: an object of the watched kind with only its
+    /// resourceVersion (and the initial-events-end annotation when asked).
+    async fn bookmark(&mut self, rv: u64, initial_events_end: bool) -> bool {
+        let mut meta = vec![("resourceVersion", Json::from(rv.to_string()))];
+        if !self.custom {
+            meta.push(("creationTimestamp", Json::Null));
+        }
+        if initial_events_end {
+            meta.push((
+                "annotations",
+                Json::obj([("k8s.io/initial-events-end", Json::from("true"))]),
+            ));
+        }
+        let object = Json::obj([
+            ("kind", Json::from(self.kind.as_str())),
+            ("apiVersion", Json::from(self.api_version.as_str())),
+            ("metadata", Json::obj(meta)),
+        ]);
+        let line = format!("{{\"type\":\"BOOKMARK\",\"object\":{}}}\n", object.encode());
+        self.body.send(Ok(Bytes::from(line))).await.is_ok()
+    }
+
+    /// Forwards store events until the timeout, the client leaving, or a cut.
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<WatchMsg>, timeout: Duration) {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                _ = self.body.closed() => return,
+                msg = rx.recv() => match msg {
+                    Some(msg) => if !self.deliver(msg).await { return },
+                    None => return,
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,612 @@
+//! [`Watcher`]: list, then watch, and keep a consistent view through dropped
+//! streams and `410 Gone`.
+//!
+//! Prefer it over [`Api::watch`] unless you handle resuming yourself: it
+//! is what `kapi wait` and `kapi get -w` run on.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::list::{ListParams, Pager};
+use crate::watch::{WatchEvent, WatchParams, WatchStream, DEFAULT_WATCH_TIMEOUT_SECONDS};
+use crate::{Api, Error, Result};
+
+/// Consecutive failures after which a [`Watcher`] gives up, by default.
+///
+/// With the backoff (0.5 s doubling to 30 s, plus up to 50% jitter) that is
+/// about two to three minutes of an unreachable or failing server.
+pub const DEFAULT_MAX_FAILURES: u32 = 10;
+
+/// The first backoff delay; it doubles with each consecutive failure.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+
+/// The longest backoff delay (before jitter).
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// A watch that ends cleanly after delivering nothing is only healthy if it
+/// stayed open at least this long; one that ends sooner counts as a failure,
+/// so a server that closes every watch at once is not hammered.
+const MIN_HEALTHY_WATCH: Duration = Duration::from_secs(1);
+
+/// What a [`Watcher`] yields.
+///
+/// `Init`, then one `InitApply` per object, then `InitDone` describe the
+/// complete current set: after the first list, and again after each relist
+/// (a `410 Gone`, or a list that failed part way). Objects you held that are
+/// not re-applied between `Init` and `InitDone` are gone. `Added`,
+/// `Modified` and `Deleted` follow the watch.
+///
+/// This is kube-runtime's streaming shape rather than one
+/// `Restarted(Vec<T>)`: a list is read page by page and handed on object by
+/// object, so memory holds one page however many objects match.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event<T> {
+    /// A (re)list starts.
+    Init,
+    /// An object of the current set.
+    InitApply(T),
+    /// The (re)list is complete; watch events follow.
+    InitDone,
+    /// An object was created.
+    Added(T),
+    /// An object changed.
+    Modified(T),
+    /// An object was deleted; this is its last state.
+    Deleted(T),
+}
+
+impl<T> Event<T> {
+    /// The object, for every event that carries one.
+    pub fn object(&self) -> Option<&T> {
+        match self {
+            Event::InitApply(o) | Event::Added(o) | Event::Modified(o) | Event::Deleted(o) => {
+                Some(o)
+            }
+            Event::Init | Event::InitDone => None,
+        }
+    }
+}
+
+/// List-then-watch that keeps going: a blocking
+/// `Iterator<Item = Result<Event<T>>>`.
+///
+/// - It lists first (paged, as [`Api::list`]), then watches from the list's
+///   `resourceVersion` with `allowWatchBookmarks`.
+/// - When a watch ends (the server's `timeoutSeconds`) or drops, it watches
+///   again from the last `resourceVersion` it saw, bookmarks included.
+/// - On `410 Gone`/`Expired` (an `ERROR` event or the HTTP status) it lists
+///   again: `Init` ... `InitDone`.
+/// - A failure that may pass (a connection error, a timeout, `429`, `5xx`, a
+///   stream cut short) is retried after a backoff of 0.5 s doubling up to
+///   30 s, with up to 50% jitter (or the server's `Retry-After`, if longer).
+///   After [`max_failures`](Watcher::max_failures) consecutive failures
+///   ([`DEFAULT_MAX_FAILURES`]) it yields the last error and ends. Any event
+///   resets the count.
+/// - Other errors (`403 Forbidden`, `404`, TLS, configuration) are yielded
+///   at once, and the iteration ends.
+/// - It never busy-loops: it is always blocked on the network or asleep in a
+///   backoff.
+/// - With [`until`](Watcher::until), each watch asks the server to end at the
+///   deadline, and the iteration ends (`None`) once it has passed.
+///
+/// Each watch asks for a `timeoutSeconds` of 230 to 290 s
+/// (jittered), so a read waits at most that plus
+/// [`WATCH_IDLE_GRACE`](crate::watch::WATCH_IDLE_GRACE) for a connection
+/// that died silently.
+///
+/// ```no_run
+/// use kapi::watcher::Event;
+///
+/// # let client = kapi::Client::incluster()?;
+/// let pods = client.api(client.resolve("pods")?).namespace("test");
+/// let mut ready = std::collections::BTreeSet::new();
+/// for event in pods.watcher::<serde_json::Value>(kapi::ListParams::default().labels("app=gateway")) {
+///     match event? {
+///         Event::Init => ready.clear(),
+///         Event::InitApply(pod) | Event::Added(pod) | Event::Modified(pod) => {
+///             let name = pod["metadata"]["name"].as_str().unwrap_or_default().to_string();
+///             if pod["status"]["phase"] == "Running" { ready.insert(name); } else { ready.remove(&name); }
+///         }
+///         Event::Deleted(pod) => { ready.remove(pod["metadata"]["name"].as_str().unwrap_or_default()); }
+///         Event::InitDone => {}
+///     }
+///     println!("{} running", ready.len());
+/// }
+/// # Ok::<(), kapi::Error>(())
+/// ```
+pub struct Watcher<'c, T> {
+    api: Api<'c>,
+    params: ListParams,
+    /// The caller's `resourceVersion`, for the first list only: a relist
+    /// after `410 Gone` must read the latest state.
+    first_list_rv: Option<String>,
+    watch_timeout: Option<u32>,
+    max_failures: u32,
+    deadline: Option<Instant>,
+    state: State<'c>,
+    resource_version: Option<String>,
+    failures: u32,
+    /// Whether any watch event arrived since the last list: a `410` right
+    /// after a list counts as a failure, so relisting cannot loop fast.
+    progressed: bool,
+    _object: PhantomData<fn() -> T>,
+}
+
+enum State<'c> {
+    Relist,
+    Listing {
+        pager: Box<Pager<'c>>,
+        page: VecDeque<Value>,
+    },
+    Watch,
+    Watching {
+        stream: Box<WatchStream<Value>>,
+        opened: Instant,
+        events: u64,
+    },
+    Done,
+}
+
+impl<'c> Api<'c> {
+    /// A [`Watcher`] over the collection in scope: list with `params`
+    /// (selectors, page size, `Accept`; its `resourceVersion` applies to the
+    /// first list only), then watch with the same selectors.
+    ///
+    /// With a Table `Accept`, each object is a one-row `Table`, for list
+    /// pages and watch events alike.
+    pub fn watcher<T: DeserializeOwned + 'static>(&self, params: ListParams) -> Watcher<'c, T> {
+        let mut params = params;
+        let first_list_rv = params.resource_version.take();
+        Watcher {
+            api: self.clone(),
+            params,
+            first_list_rv,
+            watch_timeout: None,
+            max_failures: DEFAULT_MAX_FAILURES,
+            deadline: None,
+            state: State::Relist,
+            resource_version: None,
+            failures: 0,
+            progressed: false,
+            _object: PhantomData,
+        }
+    }
+}
+
+impl<'c, T: DeserializeOwned + 'static> Watcher<'c, T> {
+    /// Ends the iteration at `deadline`: each watch asks the server to end
+    /// by then (`timeoutSeconds`), and backoffs are cut short.
+    pub fn until(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Gives up after `n` consecutive failures (at least 1).
+    pub fn max_failures(mut self, n: u32) -> Self {
+        self.max_failures = n.max(1);
+        self
+    }
+
+    /// Sets each watch's `timeoutSeconds` (default: 230 to 290 s,
+    /// jittered).
+    pub fn watch_timeout(mut self, seconds: u32) -> Self {
+        self.watch_timeout = Some(seconds.max(1));
+        self
+    }
+
+    /// The `resourceVersion` the next watch starts from: the list's, then
+    /// the last event's or bookmark's.
+    pub fn resource_version(&self) -> Option<&str> {
+        self.resource_version.as_deref()
+    }
+
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    fn watch_params(&self) -> WatchParams {
+        let base = self.watch_timeout.unwrap_or_else(|| {
+            // 230 to 290 s: spread the reconnects of many clients.
+            DEFAULT_WATCH_TIMEOUT_SECONDS - (jitter() * 60.0) as u32
+        });
+        let timeout = match self.remaining() {
+            Some(left) => base.min(left.as_secs_f64().ceil() as u32).max(1),
+            None => base,
+        };
+        WatchParams {
+            label_selector: self.params.label_selector.clone(),
+            field_selector: self.params.field_selector.clone(),
+            resource_version: self.resource_version.clone(),
+            timeout_seconds: Some(timeout),
+            bookmarks: true,
+            send_initial_events: false,
+            accept: self.params.accept.clone(),
+        }
+    }
+
+    /// Records a failure: retries into `retry` after a backoff, or returns
+    /// the error to hand to the caller (and ends the iteration).
+    fn fail(&mut self, e: Error, retry: State<'c>) -> Option<Error> {
+        if !retryable(&e) {
+            self.state = State::Done;
+            return Some(e);
+        }
+        self.retry_later(e, retry)
+    }
+
+    /// Counts a failure and sleeps the backoff before `retry`, or gives up
+    /// with `e` after too many in a row.
+    fn retry_later(&mut self, e: Error, retry: State<'c>) -> Option<Error> {
+        self.failures += 1;
+        if self.failures >= self.max_failures {
+            self.state = State::Done;
+            return Some(e);
+        }
+        let server_says = e
+            .status()
+            .and_then(|s| s.retry_after_seconds())
+            .map(|s| Duration::from_secs(s.into()))
+            .unwrap_or_default();
+        let mut delay = backoff(self.failures).max(server_says);
+        if let Some(left) = self.remaining() {
+            delay = delay.min(left);
+        }
+        std::thread::sleep(delay);
+        self.state = retry;
+        None
+    }
+
+    /// A `410 Gone`: relist, at once if the watch had made progress.
+    fn gone(&mut self, e: Error) -> Option<Error> {
+        self.resource_version = None;
+        if self.progressed {
+            self.state = State::Relist;
+            None
+        } else {
+            self.retry_later(e, State::Relist)
+        }
+    }
+
+    fn typed(&self, object: Value) -> Result<T> {
+        let boxed: Box<dyn Any> = Box::new(object);
+        match boxed.downcast::<T>() {
+            // `T` is `serde_json::Value`: no second decoding.
+            Ok(same) => Ok(*same),
+            Err(boxed) => {
+                // Invariant: the box holds the `Value` put in just above.
+                let object = *boxed.downcast::<Value>().expect("a boxed Value");
+                serde_json::from_value(object).map_err(|source| Error::Decode {
+                    request: "a watched object".into(),
+                    source,
+                })
+            }
+        }
+    }
+
+    fn note(&mut self, object: &Value) {
+        if let Some(rv) = resource_version_of(object).filter(|rv| !rv.is_empty()) {
+            self.resource_version = Some(rv.to_string());
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> Iterator for Watcher<'_, T> {
+    type Item = Result<Event<T>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if matches!(self.state, State::Done) {
+                return None;
+            }
+            if self.remaining().is_some_and(|left| left.is_zero()) {
+                self.state = State::Done;
+                return None;
+            }
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Done => return None,
+                State::Relist => {
+                    let mut params = self.params.clone();
+                    params.resource_version = self.first_list_rv.take();
+                    self.progressed = false;
+                    self.state = State::Listing {
+                        pager: Box::new(self.api.list(params)),
+                        page: VecDeque::new(),
+                    };
+                    return Some(Ok(Event::Init));
+                }
+                State::Listing {
+                    mut pager,
+                    mut page,
+                } => {
+                    if let Some(object) = page.pop_front() {
+                        self.state = State::Listing { pager, page };
+                        return Some(self.typed(object).map(Event::InitApply));
+                    }
+                    match pager.next_page() {
+                        Ok(Some(list)) => {
+                            page = objects_of(list);
+                            self.state = State::Listing { pager, page };
+                        }
+                        Ok(None) => {
+                            self.resource_version = pager.resource_version().map(str::to_string);
+                            self.failures = 0;
+                            self.state = State::Watch;
+                            return Some(Ok(Event::InitDone));
+                        }
+                        Err(e) => {
+                            if let Some(e) = self.fail(e, State::Relist) {
+                                return Some(Err(e));
+                            }
+                        }
+                    }
+                }
+                State::Watch => match self.api.watch::<Value>(&self.watch_params()) {
+                    Ok(stream) => {
+                        self.state = State::Watching {
+                            stream: Box::new(stream),
+                            opened: Instant::now(),
+                            events: 0,
+                        }
+                    }
+                    Err(e) if e.is_gone() => {
+                        if let Some(e) = self.gone(e) {
+                            return Some(Err(e));
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(e) = self.fail(e, State::Watch) {
+                            return Some(Err(e));
+                        }
+                    }
+                },
+                State::Watching {
+                    mut stream,
+                    opened,
+                    events,
+                } => match stream.next() {
+                    Some(Ok(event)) => {
+                        self.failures = 0;
+                        self.progressed = true;
+                        let event = match event {
+                            WatchEvent::Bookmark(b) => {
+                                if !b.resource_version.is_empty() {
+                                    self.resource_version = Some(b.resource_version);
+                                }
+                                None
+                            }
+                            WatchEvent::Added(o) => {
+                                self.note(&o);
+                                Some(self.typed(o).map(Event::Added))
+                            }
+                            WatchEvent::Modified(o) => {
+                                self.note(&o);
+                                Some(self.typed(o).map(Event::Modified))
+                            }
+                            WatchEvent::Deleted(o) => {
+                                self.note(&o);
+                                Some(self.typed(o).map(Event::Deleted))
+                            }
+                        };
+                        self.state = State::Watching {
+                            stream,
+                            opened,
+                            events: events + 1,
+                        };
+                        if event.is_some() {
+                            return event;
+                        }
+                    }
+                    Some(Err(e)) if e.is_gone() => {
+                        if let Some(e) = self.gone(e) {
+                            return Some(Err(e));
+                        }
+                    }
+                    Some(Err(e)) => {
+                        if let Some(e) = self.fail(e, State::Watch) {
+                            return Some(Err(e));
+                        }
+                    }
+                    None => {
+                        if events > 0 || opened.elapsed() >= MIN_HEALTHY_WATCH {
+                            self.state = State::Watch;
+                        } else {
+                            let e = Error::Transport {
+                                server: self.api.client().config().server().to_string(),
+                                message: "the server ended the watch at once, without an event"
+                                    .into(),
+                            };
+                            if let Some(e) = self.fail(e, State::Watch) {
+                                return Some(Err(e));
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Watcher<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watcher")
+            .field("resource", &self.api.resource().group_resource())
+            .field("resource_version", &self.resource_version)
+            .field("failures", &self.failures)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a failure may pass by itself: worth a retry after a backoff.
+fn retryable(e: &Error) -> bool {
+    match e {
+        Error::Api(status) => {
+            matches!(status.code, 408 | 429 | 500..=599) || status.reason == "TooManyRequests"
+        }
+        Error::ConnectionRefused { .. }
+        | Error::Timeout { .. }
+        | Error::Transport { .. }
+        | Error::Decode { .. }
+        | Error::Io(_) => true,
+        _ => false,
+    }
+}
+
+/// The delay before retry number `failures` (from 1): 0.5 s doubling to
+/// 30 s, plus up to 50% jitter.
+fn backoff(failures: u32) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1 << failures.saturating_sub(1).min(16));
+    exp.min(BACKOFF_MAX).mul_f64(1.0 + jitter() / 2.0)
+}
+
+/// A number in [0, 1) that differs between calls, processes and moments:
+/// splitmix64 over the clock, the pid and a counter (no rand crate).
+pub(crate) fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let mut z = nanos
+        ^ (u64::from(std::process::id()) << 32)
+        ^ COUNTER
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The `resourceVersion` of an object, or of a one-row Table's object.
+fn resource_version_of(object: &Value) -> Option<&str> {
+    let object = if object["kind"] == "Table" {
+        &object["rows"][0]["object"]
+    } else {
+        object
+    };
+    object["metadata"]["resourceVersion"].as_str()
+}
+
+/// The objects of a list page: its items (with `kind` and `apiVersion`
+/// filled in, as watch events carry them), or its Table rows as one-row
+/// Tables (as Table watch events carry them).
+fn objects_of(mut list: Value) -> VecDeque<Value> {
+    if list["kind"] == "Table" || list.get("rows").is_some() {
+        let api_version = list["apiVersion"].clone();
+        let columns = list["columnDefinitions"].take();
+        let rows = match list.get_mut("rows").map(Value::take) {
+            Some(Value::Array(rows)) => rows,
+            _ => Vec::new(),
+        };
+        return rows
+            .into_iter()
+            .map(|row| {
+                json!({
+                    "kind": "Table",
+                    "apiVersion": api_version,
+                    "metadata": {},
+                    "columnDefinitions": columns,
+                    "rows": [row],
+                })
+            })
+            .collect();
+    }
+    let kind = list["kind"]
+        .as_str()
+        .and_then(|k| k.strip_suffix("List"))
+        .map(str::to_string);
+    let api_version = list["apiVersion"].as_str().map(str::to_string);
+    let items = match list.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .map(|mut item| {
+            if let Some(obj) = item.as_object_mut() {
+                if let Some(kind) = &kind {
+                    obj.entry("kind").or_insert_with(|| json!(kind));
+                }
+                if let Some(api_version) = &api_version {
+                    obj.entry("apiVersion")
+                        .or_insert_with(|| json!(api_version));
+                }
+            }
+            item
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_to_thirty_with_jitter() {
+        for (failures, base) in [(1, 0.5), (2, 1.0), (3, 2.0), (7, 30.0), (40, 30.0)] {
+            let d = backoff(failures).as_secs_f64();
+            assert!(d >= base && d <= base * 1.5, "{failures}: {d}");
+        }
+    }
+
+    #[test]
+    fn jitter_stays_in_range_and_varies() {
+        let values: Vec<f64> = (0..100).map(|_| jitter()).collect();
+        assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
+        let first = values[0];
+        assert!(values.iter().any(|v| *v != first));
+    }
+
+    #[test]
+    fn transient_failures_are_retried_and_others_are_not() {
+        let api = |code, reason| Error::from(Status::failure(code, reason, "x"));
+        assert!(retryable(&api(500, "InternalError")));
+        assert!(retryable(&api(503, "ServiceUnavailable")));
+        assert!(retryable(&api(429, "TooManyRequests")));
+        assert!(retryable(&Error::Timeout {
+            request: "GET x".into(),
+            phase: "waiting",
+            after: None
+        }));
+        assert!(!retryable(&api(403, "Forbidden")));
+        assert!(!retryable(&api(404, "NotFound")));
+        assert!(!retryable(&Error::InvalidRequest("bad".into())));
+    }
+
+    #[test]
+    fn list_items_get_kind_and_api_version() {
+        let objects = objects_of(json!({
+            "kind": "DaemonSetList", "apiVersion": "apps/v1",
+            "metadata": {"resourceVersion": "7"},
+            "items": [{"metadata": {"name": "a", "resourceVersion": "5"}}],
+        }));
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0]["kind"], "DaemonSet");
+        assert_eq!(objects[0]["apiVersion"], "apps/v1");
+        assert_eq!(resource_version_of(&objects[0]), Some("5"));
+    }
+
+    #[test]
+    fn table_pages_split_into_one_row_tables() {
+        let objects = objects_of(json!({
+            "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "columnDefinitions": [{"name": "Name"}],
+            "rows": [
+                {"cells": ["a"], "object": {"metadata": {"name": "a", "resourceVersion": "3"}}},
+                {"cells": ["b"], "object": {"metadata": {"name": "b", "resourceVersion": "4"}}},
+            ],
+        }));
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[1]["rows"][0]["cells"][0], "b");
+        assert_eq!(objects[1]["columnDefinitions"][0]["name"], "Name");
+        assert_eq!(resource_version_of(&objects[1]), Some("4"));
+    }
+}

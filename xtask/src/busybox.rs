@@ -1,0 +1,158 @@
+//! `cargo xtask busybox`: ci/scenario.sh inside a busybox root filesystem
+//! (no Docker engine needed), against the fake API server, with the
+//! service account at the real kubelet path.
+//!
+//! The root holds only Debian's static busybox, the static `kapi` and the
+//! library example, `/etc/hosts`, and the service-account files in the
+//! kubelet's layout under `/var/run/secrets/kubernetes.io/serviceaccount`.
+//! `KAPI_SERVICEACCOUNT_DIR` is not set: kapi finds the files where a pod has
+//! them. The scenario runs twice: with `KUBERNETES_SERVICE_HOST=127.0.0.1`,
+//! and with `kubernetes.default.svc` resolved through `/etc/hosts`.
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use kapi_fake::FakeApiServer;
+
+use crate::{dist, project_root};
+
+/// Where Debian's `busybox-static` installs its binary.
+const BUSYBOX: &str = "/bin/busybox";
+/// The real in-pod path of the service-account files.
+const SA_PATH: &str = "var/run/secrets/kubernetes.io/serviceaccount";
+/// The fixture pod the scenario labels as "itself" (its `HOSTNAME`).
+pub const SCENARIO_POD: &str = "kapi-scenario";
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("unexpected argument '{extra}' (usage: cargo xtask busybox)");
+    }
+    if let Some(reason) = cannot_run() {
+        if std::env::var_os("CI").is_some() {
+            bail!("the busybox root test cannot run: {reason}");
+        }
+        eprintln!("busybox root test SKIPPED: {reason}");
+        eprintln!("(it runs in CI, where .ci/run installs busybox-static; set CI=1 to make this an error)");
+        return Ok(());
+    }
+    let binaries = dist::build_static(&["kapi"], &["incluster"])?;
+    let server = FakeApiServer::start();
+    let root = tempdir()?;
+    let result = (|| {
+        build_root(&root, &binaries, &server)?;
+        for host in ["127.0.0.1", "kubernetes.default.svc"] {
+            scenario(&root, host, server.port())?;
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}
+
+/// Why this machine cannot run the test, if it cannot.
+fn cannot_run() -> Option<String> {
+    if !Path::new(BUSYBOX).exists() {
+        return Some(format!(
+            "{BUSYBOX} not found (apt-get install busybox-static)"
+        ));
+    }
+    match dist::is_dynamic(Path::new(BUSYBOX)) {
+        Ok(false) => {}
+        Ok(true) => {
+            return Some(format!(
+                "{BUSYBOX} is dynamically linked (install busybox-static, not busybox)"
+            ))
+        }
+        Err(e) => return Some(format!("{BUSYBOX}: {e}")),
+    }
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some("not root: entering a root filesystem needs root (unshare --root)".into());
+    }
+    if Command::new("unshare").arg("--version").output().is_err() {
+        return Some("unshare (util-linux) not found".into());
+    }
+    None
+}
+
+fn tempdir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("kapi-busybox-root-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Lays out the root filesystem.
+fn build_root(root: &Path, binaries: &[PathBuf], server: &FakeApiServer) -> Result<()> {
+    let bin = root.join("bin");
+    for dir in ["bin", "etc", "tmp", SA_PATH] {
+        std::fs::create_dir_all(root.join(dir))?;
+    }
+    std::fs::copy(BUSYBOX, bin.join("busybox"))?;
+    let applets = Command::new(BUSYBOX)
+        .arg("--list")
+        .output()
+        .context("busybox --list")?;
+    for applet in String::from_utf8_lossy(&applets.stdout).lines() {
+        if !applet.is_empty() && applet != "busybox" {
+            symlink("busybox", bin.join(applet))?;
+        }
+    }
+    for binary in binaries {
+        let name = binary.file_name().context("binary name")?;
+        std::fs::copy(binary, bin.join(name))?;
+    }
+    std::fs::copy(
+        project_root().join("ci/scenario.sh"),
+        root.join("scenario.sh"),
+    )?;
+    std::fs::write(
+        root.join("etc/hosts"),
+        "127.0.0.1 localhost\n127.0.0.1 kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local\n",
+    )?;
+    // The kubelet's layout: a timestamped directory, `..data` pointing at
+    // it, and the three names pointing through `..data`.
+    let sa = root.join(SA_PATH);
+    let data = "..2026_01_01_00_00_00.000000001";
+    std::fs::create_dir_all(sa.join(data))?;
+    for file in ["token", "ca.crt", "namespace"] {
+        std::fs::copy(server.sa_dir().join(file), sa.join(data).join(file))?;
+        symlink(format!("..data/{file}"), sa.join(file))?;
+    }
+    symlink(data, sa.join("..data"))?;
+    Ok(())
+}
+
+/// Runs the scenario inside the root; fails unless every step passed.
+fn scenario(root: &Path, host: &str, port: u16) -> Result<()> {
+    let shown = format!(
+        "env -i PATH=/bin HOSTNAME={SCENARIO_POD} KUBERNETES_SERVICE_HOST={host} KUBERNETES_SERVICE_PORT={port} \
+         unshare --mount --root={} /bin/sh /scenario.sh",
+        root.display()
+    );
+    eprintln!("$ {shown}");
+    let output = Command::new("unshare")
+        .arg("--mount")
+        .arg(format!("--root={}", root.display()))
+        .args(["/bin/sh", "/scenario.sh"])
+        .env_clear()
+        .env("PATH", "/bin")
+        .env("HOSTNAME", SCENARIO_POD)
+        .env("KUBERNETES_SERVICE_HOST", host)
+        .env("KUBERNETES_SERVICE_PORT", port.to_string())
+        .output()
+        .context("failed to run unshare")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    crate::scenario_log::check(&stdout)?;
+    if !output.status.success() {
+        bail!(
+            "the scenario failed in the busybox root ({})",
+            output.status
+        );
+    }
+    Ok(())
+}
