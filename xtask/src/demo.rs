@@ -14,7 +14,7 @@ use crate::project_root;
 const STEPS: &[(&str, &[&str])] = &[
     ("Which API server is this?", &["version"]),
     (
-        "The classic in-pod read, as curl -k would do it, but with verified TLS:",
+        "The classic in-pod read that curl -k does, with verified TLS and the pod's token:",
         &[
             "get",
             "--raw",
@@ -22,12 +22,43 @@ const STEPS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "Errors read like kubectl's, with a non-zero exit code:",
+        "How many gateway pods are ready? No jq needed:",
         &[
             "get",
-            "--raw",
-            "/apis/apps/v1/namespaces/test/daemonsets/missing",
+            "ds",
+            "gateway",
+            "-o",
+            "jsonpath={.status.numberReady}{\"\\n\"}",
         ],
+    ),
+    (
+        "Which pods carry the label (paged 500 at a time, however many there are):",
+        &["get", "pods", "-l", "app=gateway"],
+    ),
+    (
+        "The same as names, for scripts:",
+        &["get", "pods", "-l", "app=gateway", "-o", "name"],
+    ),
+    (
+        "Am I allowed? (exit code 0 for yes, 1 for no)",
+        &["auth", "can-i", "patch", "pods"],
+    ),
+    (
+        "The pod marks itself with a label:",
+        &["label", "pod", "gateway-x7k2p", "ready=true"],
+    ),
+    (
+        "Wait for a condition (met at once here; --timeout bounds it, --fail-on stops early):",
+        &[
+            "wait",
+            "--for=jsonpath={.status.numberReady}=19",
+            "ds/gateway",
+            "--timeout=10s",
+        ],
+    ),
+    (
+        "Errors read like kubectl's, with a non-zero exit code:",
+        &["get", "ds", "missing"],
     ),
     (
         "-v=6 logs each request; the token never appears (-v=7 and up print it masked):",

@@ -5,11 +5,13 @@
 //! - `test`: fmt, clippy, fixtures --check, the dependency guard, docs, all tests.
 //! - `demo`: kapi in in-cluster mode against the fake API server.
 //! - `dist`: the static release binary, its size against the budget.
+//! - `bench`: wall time and peak RSS, beside curl and kubectl.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
 //! - `kind [--keep]`: ci/scenario.sh as a Job in a real kind cluster.
 //! - `fixtures [--check]`: regenerate `fixtures/pki` and
 //!   `fixtures/serviceaccount`, or check that the committed files match.
 
+mod bench;
 mod busybox;
 mod cmd;
 mod demo;
@@ -29,6 +31,7 @@ tasks:
     test                  everything CI runs: fmt, clippy, fixtures --check, docs, all tests
     demo                  run kapi's in-pod recipes against the built-in fake API server
     dist                  build the static release binary and check its size
+    bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
     busybox               run ci/scenario.sh in a busybox root against the fake API server
     kind [--keep]         run ci/scenario.sh as a Job in a kind cluster (needs docker, kind, kubectl)
     fixtures [--check]    regenerate the committed fixtures (or check them)";
@@ -51,6 +54,7 @@ fn run() -> anyhow::Result<()> {
         Some("demo") => demo::run(rest),
         Some("dist") => dist::run(rest),
         Some("busybox") => busybox::run(rest),
+        Some("bench") => bench::run(rest),
         Some("kind") => kind::run(rest),
         Some("fixtures") => fixtures::run(rest),
         Some("help" | "-h" | "--help") => {

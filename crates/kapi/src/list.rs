@@ -76,11 +76,13 @@ impl ListParams {
 /// stays flat however long the list is.
 ///
 /// When a `continue` token has expired (`410 Expired`), client-go falls back
-/// to one full list. The pager instead starts a new paged list and skips
-/// what it already returned: the server lists in key order (namespace, then
+/// to one full list. The pager first starts a new paged list and skips what
+/// it already returned: the server lists in key order (namespace, then
 /// name), so everything up to the last key returned is skipped. Objects
 /// created behind that key meanwhile are missed, as they would be by a
-/// list that had already passed them.
+/// list that had already passed them. If the new list's token expires too,
+/// the pager does what client-go does, one full list (without `limit`), so
+/// it always ends.
 pub struct Pager<'c> {
     client: &'c Client,
     path: Result<String>,
@@ -90,6 +92,7 @@ pub struct Pager<'c> {
     last_key: Option<(String, String)>,
     skip_until_past: Option<(String, String)>,
     resource_version: Option<String>,
+    restarts: u32,
 }
 
 impl<'c> Pager<'c> {
@@ -103,6 +106,7 @@ impl<'c> Pager<'c> {
             last_key: None,
             skip_until_past: None,
             resource_version: None,
+            restarts: 0,
         }
     }
 
@@ -144,7 +148,11 @@ impl<'c> Pager<'c> {
             Ok(page) => page,
             Err(e) if e.is_gone() && self.continue_token.is_some() => {
                 // The continue token expired: start over, skipping what was
-                // already returned.
+                // already returned; the second time, without paging.
+                self.restarts += 1;
+                if self.restarts > 1 {
+                    self.params.limit = 0;
+                }
                 self.continue_token = None;
                 self.params.resource_version = None;
                 self.skip_until_past = self.last_key.clone();

@@ -55,7 +55,7 @@ Examples:
 Options:
       --for CONDITION          What to wait for; repeat it and all must hold (create first,
                                delete last)
-      --for-any                Any one --for is enough (says which one held)
+      --for-any                Any one --for is enough for each object (says which held)
       --fail-on CONDITION      Stop at once with exit code 4 when this holds (repeatable;
                                same forms as --for)
       --timeout DURATION       Give up after this long (default 30s; 0 = check once;

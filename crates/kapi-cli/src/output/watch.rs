@@ -45,6 +45,8 @@ enum Style {
         /// carry none).
         columns: Vec<Value>,
         started: bool,
+        /// Rows of the initial list not printed yet: aligned together.
+        queued: Option<Value>,
     },
     Json,
     Yaml,
@@ -78,6 +80,7 @@ impl WatchPrinter {
                     namespace,
                     columns: Vec::new(),
                     started: false,
+                    queued: None,
                 }
             }
             Format::Json => Style::Json,
@@ -95,35 +98,69 @@ impl WatchPrinter {
         }
     }
 
+    /// Prints `object` of the list read before the watch. Table rows are
+    /// gathered and aligned together, a page ([`kapi::DEFAULT_PAGE_SIZE`]
+    /// rows) at a time, as kubectl prints a list before its events; call
+    /// [`flush_queued`](Self::flush_queued) when the list is done. Other
+    /// formats print at once.
+    pub fn queue(&mut self, event: &str, object: &Value, out: &mut dyn Write) -> Result<()> {
+        if !matches!(self.style, Style::Table { .. }) {
+            return self.print(event, object, out);
+        }
+        self.printed += 1;
+        let page = self.table_row(event, object);
+        let full = match &mut self.style {
+            Style::Table { queued, .. } => {
+                let rows = match queued {
+                    None => {
+                        *queued = Some(page);
+                        1
+                    }
+                    Some(pending) => {
+                        let row = page["rows"][0].clone();
+                        match pending.get_mut("rows").and_then(Value::as_array_mut) {
+                            Some(rows) => {
+                                rows.push(row);
+                                rows.len()
+                            }
+                            None => 0,
+                        }
+                    }
+                };
+                rows >= kapi::DEFAULT_PAGE_SIZE as usize
+            }
+            _ => false,
+        };
+        if full {
+            self.flush_queued(out)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the rows [`queue`](Self::queue) gathered.
+    pub fn flush_queued(&mut self, out: &mut dyn Write) -> Result<()> {
+        if let Style::Table { table, queued, .. } = &mut self.style {
+            if let Some(page) = queued.take() {
+                table.page(&page, out)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Prints `object` for an event of type `event` (`ADDED`, `MODIFIED`,
     /// `DELETED`), flushing nothing: the caller flushes.
     pub fn print(&mut self, event: &str, object: &Value, out: &mut dyn Write) -> Result<()> {
+        self.flush_queued(out)?;
         self.printed += 1;
-        match &mut self.style {
-            Style::Table {
-                table,
-                namespace,
-                columns,
-                started,
-            } => {
-                let mut page = if object["kind"] == "Table" {
-                    object.clone()
-                } else {
-                    plain_table(object)
-                };
-                let defs = page["columnDefinitions"]
-                    .as_array()
-                    .filter(|d| !d.is_empty())
-                    .cloned();
-                if let Some(defs) = defs {
-                    *columns = defs;
-                }
-                if self.events {
-                    add_event_columns(&mut page, event, *namespace, !*started);
-                }
-                *started = true;
+        if matches!(self.style, Style::Table { .. }) {
+            let page = self.table_row(event, object);
+            if let Style::Table { table, .. } = &mut self.style {
                 table.page(&page, out)?;
             }
+            return Ok(());
+        }
+        match &mut self.style {
+            Style::Table { .. } => {}
             Style::Json if self.events => {
                 // Event types are plain upper-case words: no escaping needed.
                 writeln!(
@@ -155,6 +192,36 @@ impl WatchPrinter {
             }
         }
         Ok(())
+    }
+
+    /// `object` as a one-row Table ready to print: the server's, or one
+    /// made from a plain object, with the EVENT (and NAMESPACE) columns.
+    fn table_row(&mut self, event: &str, object: &Value) -> Value {
+        let mut page = if object["kind"] == "Table" {
+            object.clone()
+        } else {
+            plain_table(object)
+        };
+        if let Style::Table {
+            namespace,
+            columns,
+            started,
+            ..
+        } = &mut self.style
+        {
+            let defs = page["columnDefinitions"]
+                .as_array()
+                .filter(|d| !d.is_empty())
+                .cloned();
+            if let Some(defs) = defs {
+                *columns = defs;
+            }
+            if self.events {
+                add_event_columns(&mut page, event, *namespace, !*started);
+            }
+            *started = true;
+        }
+        page
     }
 
     /// Prints the deletion of an object known only by namespace and name:
@@ -322,6 +389,32 @@ mod tests {
             "EVENT   NAMESPACE   NAME      READY\n\
              ADDED   test        gateway   19\n\
              MODIFIED   test        gateway   20\n"
+        );
+    }
+
+    #[test]
+    fn listed_rows_are_aligned_together_then_events_follow() {
+        let format = Format::parse(None, true).ok().unwrap();
+        let mut p = WatchPrinter::new(format, ds(), TableOptions::default(), false);
+        let mut out = Vec::new();
+        p.queue("ADDED", &table_event("a", 1, true), &mut out)
+            .unwrap();
+        p.queue(
+            "ADDED",
+            &table_event("a-much-longer-name", 2, true),
+            &mut out,
+        )
+        .unwrap();
+        assert!(out.is_empty(), "nothing before the list is complete");
+        p.flush_queued(&mut out).unwrap();
+        p.print("MODIFIED", &table_event("a", 3, false), &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "NAME                 READY\n\
+             a                    1\n\
+             a-much-longer-name   2\n\
+             a                    3\n"
         );
     }
 

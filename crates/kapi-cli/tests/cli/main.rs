@@ -4,6 +4,7 @@
 
 mod auth;
 mod foundation;
+mod read;
 mod running;
 mod util;
 mod wait;

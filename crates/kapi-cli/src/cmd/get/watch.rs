@@ -85,7 +85,7 @@ pub(in crate::cmd) fn run(
                     }
                 };
                 if let Some(event) = shown {
-                    printer.print(event, &object, &mut out)?;
+                    printer.queue(event, &object, &mut out)?;
                 }
                 if let Some(seen) = &mut relisted {
                     seen.insert(key.clone());
@@ -100,6 +100,7 @@ pub(in crate::cmd) fn run(
                         api.get::<Value>(name).map_err(Error::from)?;
                     }
                 }
+                printer.flush_queued(&mut out)?;
                 if let Some(seen) = relisted.take() {
                     let mut gone: Vec<Key> = known
                         .keys()

@@ -216,7 +216,7 @@ impl<'a> Tracker<'a> {
         let unmet: Vec<String> = self
             .objects
             .iter()
-            .filter(|(_, seen)| !seen.wanted.iter().all(|c| c.holds))
+            .filter(|(_, seen)| !self.object_met(seen, &|_| true))
             .map(|((_, name), _)| format!("{}/{name}", self.target.resource.plural))
             .collect();
         if unmet.is_empty() {
@@ -252,24 +252,39 @@ impl<'a> Tracker<'a> {
         None
     }
 
+    /// `--for-any`: `delete` holds when nothing matches, `create` when
+    /// something does; otherwise every object must meet at least one of
+    /// the conditions (a Job Complete, another Failed), and each line says
+    /// which.
     fn any_outcome(&self) -> Outcome {
-        for (i, condition) in self.conditions.wanted.iter().enumerate() {
-            let holds = match condition {
-                Condition::Delete => self.objects.is_empty(),
-                Condition::Create => !self.objects.is_empty(),
-                _ => !self.objects.is_empty() && self.objects.values().all(|s| s.wanted[i].holds),
-            };
-            if holds {
-                let which = format!(" ({})", condition.describe());
-                let lines = if matches!(condition, Condition::Delete) {
-                    self.deleted_lines(&which)
-                } else {
-                    self.current_lines(&which)
-                };
-                return Outcome::Met(lines);
+        let wanted = &self.conditions.wanted;
+        let delete = wanted.iter().find(|c| matches!(c, Condition::Delete));
+        let create = wanted.iter().find(|c| matches!(c, Condition::Create));
+        if self.objects.is_empty() {
+            if let Some(delete) = delete {
+                return Outcome::Met(self.deleted_lines(&format!(" ({})", delete.describe())));
+            }
+            return Outcome::Waiting(self.progress(|_| true));
+        }
+        if let Some(create) = create {
+            return Outcome::Met(self.current_lines(&format!(" ({})", create.describe())));
+        }
+        let kind = self.target.resource.kind_group();
+        let mut lines = Vec::with_capacity(self.objects.len());
+        for ((_, name), seen) in &self.objects {
+            let held = wanted
+                .iter()
+                .zip(&seen.wanted)
+                .find(|(c, check)| check.holds && !matches!(c, Condition::Delete));
+            match held {
+                Some((condition, _)) => lines.push(format!(
+                    "{kind}/{name} condition met ({})",
+                    condition.describe()
+                )),
+                None => return Outcome::Waiting(self.progress(|_| true)),
             }
         }
-        Outcome::Waiting(self.progress(|_| true))
+        Outcome::Met(lines)
     }
 
     fn all_outcome(&mut self) -> Outcome {
@@ -339,6 +354,23 @@ impl<'a> Tracker<'a> {
             .collect()
     }
 
+    /// Whether one object is where the wait wants it, for the conditions
+    /// `relevant` keeps: all of them, or with `--for-any` one of them.
+    fn object_met(&self, seen: &Seen, relevant: &dyn Fn(&Condition) -> bool) -> bool {
+        let mut checks = self
+            .conditions
+            .wanted
+            .iter()
+            .zip(&seen.wanted)
+            .filter(|(c, _)| relevant(c))
+            .map(|(_, check)| check.holds);
+        if self.conditions.any {
+            checks.any(|holds| holds)
+        } else {
+            checks.all(|holds| holds)
+        }
+    }
+
     /// The progress line: what is observed for the conditions `relevant`
     /// keeps, on the named object or the first one not there yet.
     fn progress(&self, relevant: impl Fn(&Condition) -> bool) -> String {
@@ -367,13 +399,7 @@ impl<'a> Tracker<'a> {
         let unmet: Vec<(&Key, &Seen)> = self
             .objects
             .iter()
-            .filter(|(_, seen)| {
-                self.conditions
-                    .wanted
-                    .iter()
-                    .zip(&seen.wanted)
-                    .any(|(c, check)| relevant(c) && !check.holds)
-            })
+            .filter(|(_, seen)| !self.object_met(seen, &relevant))
             .collect();
         match unmet.first() {
             None => format!("{head}: {total} of {total} met"),
@@ -560,6 +586,41 @@ mod tests {
         assert_eq!(
             tracker.outcome(),
             Outcome::Failed("fail-on delete met on jobs/migrate: deleted".into())
+        );
+    }
+
+    #[test]
+    fn for_any_needs_one_condition_per_object_and_says_which_for_each() {
+        let t = target(None);
+        let c = conditions(&["condition=Complete", "condition=Failed"], &[], true);
+        let mut tracker = listed(
+            &t,
+            &c,
+            &[
+                job("a", "False", "True"),
+                job("b", "True", "False"),
+                job("c", "False", "False"),
+            ],
+        );
+        assert_eq!(
+            tracker.outcome(),
+            Outcome::Waiting(
+                "waiting for jobs.batch (app=batch): 2 of 3 met; job.batch/c: condition Complete=False, want true; condition Failed=False, want true"
+                    .into()
+            )
+        );
+        assert_eq!(
+            tracker.timeout_message(false),
+            "timed out waiting for the condition on jobs/c"
+        );
+        tracker.apply(&job("c", "True", "False")).unwrap();
+        assert_eq!(
+            tracker.outcome(),
+            Outcome::Met(vec![
+                "job.batch/a condition met (condition=Failed)".into(),
+                "job.batch/b condition met (condition=Complete)".into(),
+                "job.batch/c condition met (condition=Complete)".into(),
+            ])
         );
     }
 
