@@ -82,8 +82,8 @@ expect "a missing object is NotFound with exit code 1" 1 \
     'Error from server (NotFound): configmaps "kapi-does-not-exist" not found' \
     "$KAPI" get configmap kapi-does-not-exist
 
-if command -v incluster >/dev/null 2>&1; then
-    expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" incluster
+if example=$(command -v incluster); then
+    expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" "$example"
 fi
 
 echo "# all $step steps passed"

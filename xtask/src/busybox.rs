@@ -15,6 +15,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use kapi_fake::FakeApiServer;
+use serde_json::json;
 
 use crate::{dist, project_root};
 
@@ -39,6 +40,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let binaries = dist::build_static(&["kapi"], &["incluster"])?;
     let server = FakeApiServer::start();
+    seed(&server);
     let root = tempdir()?;
     let result = (|| {
         build_root(&root, &binaries, &server)?;
@@ -49,6 +51,33 @@ pub fn run(args: &[String]) -> Result<()> {
     })();
     let _ = std::fs::remove_dir_all(&root);
     result
+}
+
+/// What the scenario expects besides the fixtures: the pod it runs in
+/// (`$HOSTNAME`) and a finished Job `setup`, as ci/manifests/ create them
+/// in kind.
+fn seed(server: &FakeApiServer) {
+    server.put_object(
+        &format!("/api/v1/namespaces/test/pods/{SCENARIO_POD}"),
+        json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": SCENARIO_POD, "namespace": "test", "labels": {"job-name": "kapi-scenario"}},
+            "spec": {"serviceAccountName": "kapi", "containers": [{"name": "scenario", "image": "kapi-e2e:dev"}]},
+            "status": {"phase": "Running"}
+        }),
+    );
+    server.put_object(
+        "/apis/batch/v1/namespaces/test/jobs/setup",
+        json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "setup", "namespace": "test"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "setup", "image": "busybox:1.37"}]}}},
+            "status": {"succeeded": 1, "conditions": [
+                {"type": "SuccessCriteriaMet", "status": "True"},
+                {"type": "Complete", "status": "True"}
+            ]}
+        }),
+    );
 }
 
 /// Why this machine cannot run the test, if it cannot.
@@ -90,6 +119,9 @@ fn build_root(root: &Path, binaries: &[PathBuf], server: &FakeApiServer) -> Resu
     for dir in ["bin", "etc", "tmp", SA_PATH] {
         std::fs::create_dir_all(root.join(dir))?;
     }
+    // A container has /dev/null; mknod needs root, which this test has.
+    std::fs::create_dir_all(root.join("dev"))?;
+    crate::cmd::run(root, "mknod", &["-m", "666", "dev/null", "c", "1", "3"])?;
     std::fs::copy(BUSYBOX, bin.join("busybox"))?;
     let applets = Command::new(BUSYBOX)
         .arg("--list")

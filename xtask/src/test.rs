@@ -54,6 +54,8 @@ pub fn run(args: &[String]) -> Result<()> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
+    eprintln!("$ cargo xtask dist");
+    crate::dist::run(&[])?;
     eprintln!("$ cargo xtask busybox");
     crate::busybox::run(&[])?;
     eprintln!("xtask test: all checks passed");

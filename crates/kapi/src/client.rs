@@ -7,12 +7,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ureq::http;
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, AsSendBody};
 
 use crate::api::Api;
 use crate::config::{Auth, Config};
 use crate::discovery::Discovery;
 use crate::request::Request;
+use crate::resolver::SystemResolver;
 use crate::resource::{ApiResource, TypeName};
 use crate::response::Response;
 use crate::status::Status;
@@ -84,6 +86,9 @@ impl Client {
             .accept("")
             // No gzip: it is not compiled in, and the server must not send it.
             .accept_encoding("")
+            // Name resolution gets the connect budget too; a timeout there
+            // is reported as "resolving the server's name ... after" it.
+            .timeout_resolve(Some(config.connect_timeout()))
             .timeout_connect(Some(config.connect_timeout()))
             .timeout_per_read(Some(config.idle_timeout()))
             .timeout_per_write(Some(config.idle_timeout()))
@@ -93,7 +98,13 @@ impl Client {
             .build();
         Ok(Client {
             inner: Arc::new(Inner {
-                agent: Agent::new_with_config(agent_config),
+                // Our own resolver instead of glibc's getaddrinfo: see
+                // resolver.rs for why (size, NSS, bounded by the timeout).
+                agent: Agent::with_parts(
+                    agent_config,
+                    DefaultConnector::new(),
+                    SystemResolver::new(),
+                ),
                 config,
                 user_agent: user_agent(),
                 discovery: Mutex::new(None),

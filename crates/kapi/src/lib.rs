@@ -73,6 +73,7 @@ mod list;
 mod params;
 mod patch;
 mod request;
+mod resolver;
 mod resource;
 mod response;
 mod status;

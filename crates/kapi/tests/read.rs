@@ -180,3 +180,35 @@ fn a_401_with_an_unchanged_token_is_returned_not_retried_forever() {
     assert!(err.is_unauthorized(), "{err}");
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn retry_after_on_503_is_honoured_like_client_go() {
+    use kapi_fake::wiremock::{matchers, Mock, ResponseTemplate};
+    let server = FakeApiServer::start();
+    server.mount(
+        Mock::given(matchers::path("/version"))
+            .respond_with(
+                ResponseTemplate::new(503)
+                    .insert_header("Retry-After", "0")
+                    .set_body_string("busy"),
+            )
+            .up_to_n_times(2),
+    );
+    let client = incluster(&server);
+    let version: serde_json::Value = client.get("/version").json().unwrap();
+    assert_eq!(version["gitVersion"], "v1.33.1");
+    assert_eq!(server.requests().len(), 3, "two 503s, then the answer");
+}
+
+#[test]
+fn a_5xx_without_retry_after_is_not_retried() {
+    use kapi_fake::wiremock::{matchers, Mock, ResponseTemplate};
+    let server = FakeApiServer::start();
+    server.mount(
+        Mock::given(matchers::path("/version"))
+            .respond_with(ResponseTemplate::new(500).set_body_string("boom")),
+    );
+    let err = incluster(&server).get("/version").send().unwrap_err();
+    assert_eq!(err.status().unwrap().code, 500);
+    assert_eq!(server.requests().len(), 1);
+}

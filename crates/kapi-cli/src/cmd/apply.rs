@@ -90,7 +90,11 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     }
     let files = flags::filenames(&m);
     if files.is_empty() {
-        return Err(UsageError::new("apply", "must specify one of -f and -k").into());
+        return Err(UsageError::new(
+            "apply",
+            "must specify -f FILE (a manifest file, a directory or - for stdin)",
+        )
+        .into());
     }
     if let Some(arg) = m.positionals.first() {
         return Err(UsageError::new(
