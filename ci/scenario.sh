@@ -42,6 +42,11 @@ expect() {
     esac
 }
 
+# First, as an initContainer would: wait until the setup Job is done (in kind
+# this also gives the DaemonSet time to create its pods).
+expect "wait for the setup Job to complete" 0 "condition met" \
+    "$KAPI" wait --for=condition=Complete job/setup --timeout=180s
+
 expect "read the gateway DaemonSet (--raw, from the watch cache)" 0 '"name":"gateway"' \
     "$KAPI" get --raw "/apis/apps/v1/namespaces/$NS/daemonsets/gateway?resourceVersion=0"
 
@@ -53,9 +58,6 @@ esac
 
 expect "list pods with a label selector" 0 "pod/" \
     "$KAPI" get pods -l app=gateway -o name
-
-expect "wait for the setup Job to complete" 0 "condition met" \
-    "$KAPI" wait --for=condition=Complete job/setup --timeout=180s
 
 expect "label this pod" 0 "labeled" \
     "$KAPI" label pod "$POD" kapi-scenario=passed --overwrite

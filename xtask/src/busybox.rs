@@ -30,22 +30,25 @@ pub fn run(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
         bail!("unexpected argument '{extra}' (usage: cargo xtask busybox)");
     }
-    if let Some(reason) = cannot_run() {
-        if std::env::var_os("CI").is_some() {
-            bail!("the busybox root test cannot run: {reason}");
+    let sudo = match privilege() {
+        Ok(prefix) => prefix,
+        Err(reason) => {
+            if std::env::var_os("CI").is_some() {
+                bail!("the busybox root test cannot run: {reason}");
+            }
+            eprintln!("busybox root test SKIPPED: {reason}");
+            eprintln!("(it runs in CI, where .ci/run installs busybox-static; set CI=1 to make this an error)");
+            return Ok(());
         }
-        eprintln!("busybox root test SKIPPED: {reason}");
-        eprintln!("(it runs in CI, where .ci/run installs busybox-static; set CI=1 to make this an error)");
-        return Ok(());
-    }
+    };
     let binaries = dist::build_static(&["kapi"], &["incluster"])?;
     let server = FakeApiServer::start();
     seed(&server);
     let root = tempdir()?;
     let result = (|| {
-        build_root(&root, &binaries, &server)?;
+        build_root(&root, &binaries, &server, sudo)?;
         for host in ["127.0.0.1", "kubernetes.default.svc"] {
-            scenario(&root, host, server.port())?;
+            scenario(&root, host, server.port(), sudo)?;
         }
         Ok(())
     })();
@@ -80,30 +83,52 @@ fn seed(server: &FakeApiServer) {
     );
 }
 
-/// Why this machine cannot run the test, if it cannot.
-fn cannot_run() -> Option<String> {
+/// The prefix that gives root for `mknod` and `unshare --root`: nothing
+/// when already root, `sudo -n` where that works without a password (CI
+/// runners), or why this machine cannot run the test.
+fn privilege() -> std::result::Result<&'static [&'static str], String> {
     if !Path::new(BUSYBOX).exists() {
-        return Some(format!(
+        return Err(format!(
             "{BUSYBOX} not found (apt-get install busybox-static)"
         ));
     }
     match dist::is_dynamic(Path::new(BUSYBOX)) {
         Ok(false) => {}
         Ok(true) => {
-            return Some(format!(
+            return Err(format!(
                 "{BUSYBOX} is dynamically linked (install busybox-static, not busybox)"
             ))
         }
-        Err(e) => return Some(format!("{BUSYBOX}: {e}")),
-    }
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root: entering a root filesystem needs root (unshare --root)".into());
+        Err(e) => return Err(format!("{BUSYBOX}: {e}")),
     }
     if Command::new("unshare").arg("--version").output().is_err() {
-        return Some("unshare (util-linux) not found".into());
+        return Err("unshare (util-linux) not found".into());
     }
-    None
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| format!("id -u: {e}"))?;
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        return Ok(&[]);
+    }
+    let sudo = Command::new("sudo").args(["-n", "true"]).output();
+    if sudo.is_ok_and(|o| o.status.success()) {
+        return Ok(&["sudo", "-n"]);
+    }
+    Err("not root, and no password-less sudo: entering a root filesystem needs root (unshare --root)".into())
+}
+
+/// Runs `program args` with the privilege prefix, printing it first.
+fn privileged(dir: &Path, sudo: &[&str], program: &str, args: &[&str]) -> Result<()> {
+    match sudo.split_first() {
+        None => crate::cmd::run(dir, program, args),
+        Some((first, rest)) => {
+            let mut all: Vec<&str> = rest.to_vec();
+            all.push(program);
+            all.extend_from_slice(args);
+            crate::cmd::run(dir, first, &all)
+        }
+    }
 }
 
 fn tempdir() -> Result<PathBuf> {
@@ -114,14 +139,24 @@ fn tempdir() -> Result<PathBuf> {
 }
 
 /// Lays out the root filesystem.
-fn build_root(root: &Path, binaries: &[PathBuf], server: &FakeApiServer) -> Result<()> {
+fn build_root(
+    root: &Path,
+    binaries: &[PathBuf],
+    server: &FakeApiServer,
+    sudo: &[&str],
+) -> Result<()> {
     let bin = root.join("bin");
     for dir in ["bin", "etc", "tmp", SA_PATH] {
         std::fs::create_dir_all(root.join(dir))?;
     }
     // A container has /dev/null; mknod needs root, which this test has.
     std::fs::create_dir_all(root.join("dev"))?;
-    crate::cmd::run(root, "mknod", &["-m", "666", "dev/null", "c", "1", "3"])?;
+    privileged(
+        root,
+        sudo,
+        "mknod",
+        &["-m", "666", "dev/null", "c", "1", "3"],
+    )?;
     std::fs::copy(BUSYBOX, bin.join("busybox"))?;
     let applets = Command::new(BUSYBOX)
         .arg("--list")
@@ -158,22 +193,30 @@ fn build_root(root: &Path, binaries: &[PathBuf], server: &FakeApiServer) -> Resu
 }
 
 /// Runs the scenario inside the root; fails unless every step passed.
-fn scenario(root: &Path, host: &str, port: u16) -> Result<()> {
-    let shown = format!(
-        "env -i PATH=/bin HOSTNAME={SCENARIO_POD} KUBERNETES_SERVICE_HOST={host} KUBERNETES_SERVICE_PORT={port} \
-         unshare --mount --root={} /bin/sh /scenario.sh",
-        root.display()
-    );
-    eprintln!("$ {shown}");
-    let output = Command::new("unshare")
-        .arg("--mount")
-        .arg(format!("--root={}", root.display()))
-        .args(["/bin/sh", "/scenario.sh"])
-        .env_clear()
-        .env("PATH", "/bin")
-        .env("HOSTNAME", SCENARIO_POD)
-        .env("KUBERNETES_SERVICE_HOST", host)
-        .env("KUBERNETES_SERVICE_PORT", port.to_string())
+fn scenario(root: &Path, host: &str, port: u16, sudo: &[&str]) -> Result<()> {
+    let port = port.to_string();
+    let root_arg = format!("--root={}", root.display());
+    let hostname = format!("HOSTNAME={SCENARIO_POD}");
+    let host_env = format!("KUBERNETES_SERVICE_HOST={host}");
+    let port_env = format!("KUBERNETES_SERVICE_PORT={port}");
+    // `env -i` so nothing from this machine leaks in (no KAPI_SERVICEACCOUNT_DIR).
+    let mut argv: Vec<&str> = sudo.to_vec();
+    argv.extend([
+        "env",
+        "-i",
+        "PATH=/bin",
+        &hostname,
+        &host_env,
+        &port_env,
+        "unshare",
+        "--mount",
+        &root_arg,
+        "/bin/sh",
+        "/scenario.sh",
+    ]);
+    eprintln!("$ {}", argv.join(" "));
+    let output = Command::new(argv[0])
+        .args(&argv[1..])
         .output()
         .context("failed to run unshare")?;
     let stdout = String::from_utf8_lossy(&output.stdout);

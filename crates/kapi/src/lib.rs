@@ -52,11 +52,21 @@
 //!
 //! ## Timeouts
 //!
-//! No request waits forever: connecting (TCP and TLS) is bounded by
+//! No request waits forever: resolving the server's name and connecting (TCP
+//! and TLS) are each bounded by
 //! [`DEFAULT_CONNECT_TIMEOUT`](config::DEFAULT_CONNECT_TIMEOUT), every read or
 //! write that makes no progress by
 //! [`DEFAULT_IDLE_TIMEOUT`](config::DEFAULT_IDLE_TIMEOUT), and a whole request
-//! by [`Config::with_request_timeout`] when set.
+//! by [`Config::with_request_timeout`] when set. Watches replace the
+//! no-progress limit with their `timeoutSeconds` plus a grace period.
+//!
+//! ## Name resolution
+//!
+//! Host names are resolved by kapi itself, as musl and Go's pure resolver
+//! do: IP literals directly, then `/etc/hosts`, then DNS to the
+//! `/etc/resolv.conf` name servers with their `search` and `ndots` rules. No
+//! glibc `getaddrinfo`, so a static binary needs no NSS modules and the
+//! lookup has a timeout.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -17,7 +17,8 @@ use crate::token::{Secret, TokenFile};
 use crate::Result;
 
 /// Default limit for establishing a connection, TLS handshake included
-/// (client-go: 30 s dial plus 10 s handshake).
+/// (client-go: 30 s dial plus 10 s handshake). Resolving the server's name,
+/// when it is not an IP address, gets the same limit.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default limit for a single read or write that makes no progress. The API
