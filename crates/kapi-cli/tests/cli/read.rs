@@ -598,3 +598,31 @@ fn resource_slash_name_and_type_name_forms_cannot_mix() {
         .1
         .contains("there is no need to specify a resource type as a separate argument"));
 }
+
+#[test]
+fn jsonpath_template_from_a_file() {
+    let server = FakeApiServer::start();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        r#"{range .items[*]}{.metadata.name}={.status.podIP}{"\n"}{end}"#,
+    )
+    .unwrap();
+    let out = stdout_of(
+        &server,
+        &[
+            "get",
+            "pods",
+            "-n",
+            "test",
+            "-l",
+            "app=gateway",
+            "-o",
+            &format!("jsonpath-file={}", file.path().display()),
+        ],
+    );
+    assert_eq!(
+        out,
+        "gateway-b8n4q=10.244.2.11\ngateway-x7k2p=10.244.1.10\ngateway-zt9xw=\n"
+    );
+}

@@ -917,3 +917,28 @@ fn manifests_of_unknown_kinds_and_unsupported_patch_types_say_so() {
         "widget.example.com/small patched\n"
     );
 }
+
+#[test]
+fn patch_that_changes_nothing_says_no_change_like_kubectl() {
+    let server = kapi_fake::FakeApiServer::start();
+    let patch = r#"{"metadata":{"labels":{"tier":"edge"}}}"#;
+    let first = kapi(&server)
+        .args([
+            "patch", "ds", "gateway", "-n", "test", "--type", "merge", "-p", patch,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output_text(&first).0, "daemonset.apps/gateway patched\n");
+    let rv = server.resource_version();
+    let second = kapi(&server)
+        .args([
+            "patch", "ds", "gateway", "-n", "test", "--type", "merge", "-p", patch,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output_text(&second).0,
+        "daemonset.apps/gateway patched (no change)\n"
+    );
+    assert_eq!(server.resource_version(), rv, "nothing was written");
+}
