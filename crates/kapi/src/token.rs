@@ -131,10 +131,32 @@ mod tests {
     use super::*;
     use std::fs;
 
-    fn temp_token(name: &str, content: &str) -> PathBuf {
+    /// A token file removed when the test ends.
+    struct TempToken(PathBuf);
+
+    impl std::ops::Deref for TempToken {
+        type Target = PathBuf;
+        fn deref(&self) -> &PathBuf {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for TempToken {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempToken {
+        fn drop(&mut self) {
+            let _ = fs::remove_file(&self.0);
+        }
+    }
+
+    fn temp_token(name: &str, content: &str) -> TempToken {
         let path = std::env::temp_dir().join(format!("kapi-token-{}-{name}", std::process::id()));
         fs::write(&path, content).unwrap();
-        path
+        TempToken(path)
     }
 
     #[test]
