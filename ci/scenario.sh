@@ -10,7 +10,9 @@ set -u
 KAPI=${KAPI:-kapi}
 SA=/var/run/secrets/kubernetes.io/serviceaccount
 NS=$(cat "$SA/namespace")
-POD=${HOSTNAME:?HOSTNAME must name this pod}
+# The pod's own name: the downward API's POD_NAME where the manifest sets it,
+# else HOSTNAME (a pod's hostname is its name).
+POD=${POD_NAME:-${HOSTNAME:?set POD_NAME or HOSTNAME to the name of this pod}}
 step=0
 
 pass() {
