@@ -212,3 +212,66 @@ fn a_5xx_without_retry_after_is_not_retried() {
     assert_eq!(err.status().unwrap().code, 500);
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn a_read_that_makes_no_progress_fails_after_the_idle_timeout() {
+    use kapi_fake::wiremock::{matchers, Mock, ResponseTemplate};
+    use std::time::{Duration, Instant};
+    let server = FakeApiServer::start();
+    server.mount(
+        Mock::given(matchers::path("/version"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5))),
+    );
+    let config = Config::new(server.url())
+        .with_ca_file(server.sa_dir().join("ca.crt"))
+        .unwrap()
+        .with_token_file(server.sa_dir().join("token"))
+        .unwrap()
+        .with_idle_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = Client::new(config)
+        .unwrap()
+        .get("/version")
+        .send()
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "timed out waiting for data from the server for GET {}/version after 300ms",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn a_server_that_never_finishes_the_handshake_fails_after_the_connect_timeout() {
+    use std::time::{Duration, Instant};
+    let silent = kapi_fake::silent_server();
+    let config = Config::new(silent.url())
+        .with_ca_file(kapi_fake::fixtures_dir().join("pki/ca.crt"))
+        .unwrap()
+        .with_connect_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = Client::new(config)
+        .unwrap()
+        .get("/version")
+        .send()
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "timed out connecting (TCP and TLS handshake) for GET {}/version after 300ms",
+            silent.url()
+        )
+    );
+}
