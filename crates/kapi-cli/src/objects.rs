@@ -8,16 +8,18 @@
 //! others and report them all at the end ([`finish`]), as kubectl's
 //! `ContinueOnError` does.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use kapi::{Api, ApiResource, Client, ListParams};
 use serde_json::Value;
 
-use crate::args::UsageError;
+use crate::args::{Matches, UsageError};
+use crate::connect;
 use crate::error::{Error, Result};
 use crate::manifest::{flatten_lists, parse_manifests};
+use crate::output::{self, result::ResultFormat, result::ResultPrinter};
 
 /// The namespace rules of one command line.
 #[derive(Clone, Debug)]
@@ -427,6 +429,41 @@ pub fn with_source(e: kapi::Error, verb: &str, source: &str) -> Error {
         }
         other => Error::msg(format!("error when {verb} {source:?}: {other}")),
     }
+}
+
+/// The body of a manifest command (create, replace, apply): reads `files`,
+/// hands each object to `act`, and prints kubectl's `<kind>/<name> <done>`
+/// line (or the `-o` form) for the object it returns. Errors are reported
+/// after the output, as kubectl does.
+pub fn each_manifest_object(
+    command: &str,
+    m: &Matches,
+    files: &[&str],
+    format: ResultFormat,
+    dry_run: bool,
+    done: &str,
+    mut act: impl FnMut(&Client, &Target) -> Result<Value>,
+) -> Result<ExitCode> {
+    let docs = read_files(files)?;
+    if docs.is_empty() {
+        return Err(Error::msg(format!("no objects passed to {command}")));
+    }
+    let client = connect::client(command, m)?;
+    let scope = Scope::new(&client, m.given("namespace"), false);
+    let mut printer = ResultPrinter::new(format, dry_run);
+    let mut out = output::stdout();
+    let mut errors = Vec::new();
+    for target in from_files(&client, &scope, docs) {
+        match target.and_then(|t| act(&client, &t).map(|object| (t, object))) {
+            Ok((target, object)) => {
+                printer.print(&mut out, &target.resource, &object, done)?;
+                out.flush()?;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    out.finish()?;
+    finish(errors)
 }
 
 /// Ends a command that carried on past failed objects: no error is

@@ -5,7 +5,6 @@
 //! with a message rather than done half right.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use kapi::{Patch, PatchParams};
@@ -13,10 +12,8 @@ use serde_json::Value;
 
 use super::flags;
 use crate::args::{switch, value, Flag, UsageError};
-use crate::connect;
 use crate::error::{Error, Result};
-use crate::objects::{self, Scope};
-use crate::output::{self, result::ResultPrinter};
+use crate::objects::{self};
 
 const HELP: &str = "\
 Apply a manifest with server-side apply: the server merges each object into the live one
@@ -88,61 +85,34 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         };
         return Err(UsageError::new("apply", message).into());
     }
-    let files = flags::filenames(&m);
-    if files.is_empty() {
-        return Err(UsageError::new(
-            "apply",
-            "must specify -f FILE (a manifest file, a directory or - for stdin)",
-        )
-        .into());
-    }
-    if let Some(arg) = m.positionals.first() {
-        return Err(UsageError::new(
-            "apply",
-            format!("unexpected argument {arg:?}: kapi apply only reads manifests (-f FILE)"),
-        )
-        .into());
-    }
+    let files = flags::manifest_files("apply", &m)?;
     let format = flags::output("apply", &m)?;
     let dry_run = flags::dry_run("apply", &m)?;
     let mut params = PatchParams::apply(flags::field_manager(&m, "kapi"))
         .field_validation(flags::validation("apply", &m)?);
     params.force = m.flag("force-conflicts");
     params.dry_run = dry_run;
-    let docs = objects::read_files(&files)?;
-    let client = connect::client("apply", &m)?;
-    let scope = Scope::new(&client, m.given("namespace"), false);
-    let mut printer = ResultPrinter::new(format, dry_run);
-    let mut out = output::stdout();
-    let mut errors = Vec::new();
-    let count = docs.len();
-    for target in objects::from_files(&client, &scope, docs) {
-        let applied = target.and_then(|t| {
-            let name = t.require_name()?;
-            let object = t.object.clone().unwrap_or(Value::Null);
-            match t
-                .api(&client)
+    objects::each_manifest_object(
+        "apply",
+        &m,
+        &files,
+        format,
+        dry_run,
+        "serverside-applied",
+        |client, target| {
+            let name = target.require_name()?;
+            let object = target.object.clone().unwrap_or(Value::Null);
+            match target
+                .api(client)
                 .patch::<_, Value>(name, &params, &Patch::Apply(object))
             {
-                Ok(applied) => Ok((t.resource, applied)),
+                Ok(applied) => Ok(applied),
                 Err(e) if e.is_conflict() && !e.is_already_exists() => {
                     let server = e.status().map(|s| s.message.clone()).unwrap_or_default();
                     Err(Error::msg(format!("{server}\n{CONFLICT_ADVICE}")))
                 }
                 Err(e) => Err(e.into()),
             }
-        });
-        match applied {
-            Ok((resource, object)) => {
-                printer.print(&mut out, &resource, &object, "serverside-applied")?;
-                out.flush()?;
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    out.finish()?;
-    if count == 0 {
-        return Err(Error::msg("no objects passed to apply"));
-    }
-    objects::finish(errors)
+        },
+    )
 }

@@ -1,17 +1,14 @@
 //! `kapi create -f FILE|-`: create every object of a manifest.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use kapi::PostParams;
 
 use super::flags;
-use crate::args::{value, Flag, UsageError};
-use crate::connect;
+use crate::args::{value, Flag};
 use crate::error::{Error, Result};
-use crate::objects::{self, Scope};
-use crate::output::{self, result::ResultPrinter};
+use crate::objects::{self};
 
 const HELP: &str = "\
 Create the objects of a manifest: JSON or YAML, several documents, kind: List.
@@ -58,56 +55,29 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("create", args, FLAGS, HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let files = flags::filenames(&m);
-    if files.is_empty() {
-        return Err(UsageError::new(
-            "create",
-            "must specify -f FILE (a manifest file, a directory or - for stdin)",
-        )
-        .into());
-    }
-    if let Some(arg) = m.positionals.first() {
-        return Err(UsageError::new(
-            "create",
-            format!("unexpected argument {arg:?}: kapi create only reads manifests (-f FILE)"),
-        )
-        .into());
-    }
+    let files = flags::manifest_files("create", &m)?;
     let format = flags::output("create", &m)?;
     let dry_run = flags::dry_run("create", &m)?;
     let mut params = PostParams::default()
         .field_manager(flags::field_manager(&m, "kapi-create"))
         .field_validation(flags::validation("create", &m)?);
     params.dry_run = dry_run;
-    let docs = objects::read_files(&files)?;
-    let client = connect::client("create", &m)?;
-    let scope = Scope::new(&client, m.given("namespace"), false);
-    let mut printer = ResultPrinter::new(format, dry_run);
-    let mut out = output::stdout();
-    let mut errors = Vec::new();
-    let count = docs.len();
-    for target in objects::from_files(&client, &scope, docs) {
-        let target = match target {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let Some(object) = &target.object else {
-            continue;
-        };
-        match target.api(&client).create(&params, object) {
-            Ok(created) => {
-                printer.print(&mut out, &target.resource, &created, "created")?;
-                out.flush()?;
-            }
-            Err(e) => errors.push(objects::with_source(e, "creating", &target.source)),
-        }
-    }
-    out.finish()?;
-    if count == 0 {
-        return Err(Error::msg("no objects passed to create"));
-    }
-    objects::finish(errors)
+    objects::each_manifest_object(
+        "create",
+        &m,
+        &files,
+        format,
+        dry_run,
+        "created",
+        |client, target| {
+            let object = target
+                .object
+                .as_ref()
+                .ok_or_else(|| Error::msg("no object to send"))?;
+            target
+                .api(client)
+                .create(&params, object)
+                .map_err(|e| objects::with_source(e, "creating", &target.source))
+        },
+    )
 }

@@ -65,6 +65,25 @@ pub fn filenames(m: &Matches) -> Vec<&str> {
     m.all("filename")
 }
 
+/// The `-f` values of a manifest command (create, replace, apply), which
+/// takes no other arguments.
+pub fn manifest_files<'m>(command: &str, m: &'m Matches) -> Result<Vec<&'m str>, UsageError> {
+    let files = filenames(m);
+    if files.is_empty() {
+        return Err(UsageError::new(
+            command,
+            "must specify -f FILE (a manifest file, a directory or - for stdin)",
+        ));
+    }
+    if let Some(arg) = m.positionals.first() {
+        return Err(UsageError::new(
+            command,
+            format!("unexpected argument {arg:?}: kapi {command} only reads manifests (-f FILE)"),
+        ));
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,14 @@
 //! `kapi replace -f FILE|-`: replace every object of a manifest (PUT).
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use kapi::PostParams;
 
 use super::flags;
-use crate::args::{value, Flag, UsageError};
-use crate::connect;
+use crate::args::{value, Flag};
 use crate::error::{Error, Result};
-use crate::objects::{self, Scope};
-use crate::output::{self, result::ResultPrinter};
+use crate::objects::{self};
 
 const HELP: &str = "\
 Replace objects with the content of a manifest: JSON or YAML, several documents, kind: List.
@@ -52,53 +49,30 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("replace", args, FLAGS, HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let files = flags::filenames(&m);
-    if files.is_empty() {
-        return Err(UsageError::new("replace", "must specify --filename to replace").into());
-    }
-    if let Some(arg) = m.positionals.first() {
-        return Err(UsageError::new(
-            "replace",
-            format!("unexpected argument {arg:?}: kapi replace only reads manifests (-f FILE)"),
-        )
-        .into());
-    }
+    let files = flags::manifest_files("replace", &m)?;
     let format = flags::output("replace", &m)?;
     let dry_run = flags::dry_run("replace", &m)?;
     let mut params = PostParams::default()
         .field_manager(flags::field_manager(&m, "kapi-replace"))
         .field_validation(flags::validation("replace", &m)?);
     params.dry_run = dry_run;
-    let docs = objects::read_files(&files)?;
-    let client = connect::client("replace", &m)?;
-    let scope = Scope::new(&client, m.given("namespace"), false);
-    let mut printer = ResultPrinter::new(format, dry_run);
-    let mut out = output::stdout();
-    let mut errors = Vec::new();
-    let count = docs.len();
-    for target in objects::from_files(&client, &scope, docs) {
-        let result = target.and_then(|t| {
-            let name = t.require_name()?;
-            let object = t
+    objects::each_manifest_object(
+        "replace",
+        &m,
+        &files,
+        format,
+        dry_run,
+        "replaced",
+        |client, target| {
+            let name = target.require_name()?;
+            let object = target
                 .object
                 .as_ref()
                 .ok_or_else(|| Error::msg("no object to send"))?;
-            t.api(&client)
+            target
+                .api(client)
                 .replace(name, &params, object)
-                .map(|replaced| (replaced, t.clone()))
-                .map_err(|e| objects::with_source(e, "replacing", &t.source))
-        });
-        match result {
-            Ok((replaced, t)) => {
-                printer.print(&mut out, &t.resource, &replaced, "replaced")?;
-                out.flush()?;
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    out.finish()?;
-    if count == 0 {
-        return Err(Error::msg("no objects passed to replace"));
-    }
-    objects::finish(errors)
+                .map_err(|e| objects::with_source(e, "replacing", &target.source))
+        },
+    )
 }
