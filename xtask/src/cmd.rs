@@ -19,7 +19,7 @@ pub fn run_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -
         .chain(args.iter().map(|a| shell_quote(a)))
         .collect();
     eprintln!("$ {}", shown.join(" "));
-    let status = Command::new(program)
+    let status = clean(Command::new(program))
         .args(args)
         .envs(env.iter().copied())
         .current_dir(dir)
@@ -34,7 +34,7 @@ pub fn run_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -
 
 /// The stdout of a command, which must succeed.
 pub fn read(dir: &Path, program: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new(program)
+    let out = clean(Command::new(program))
         .args(args)
         .current_dir(dir)
         .stderr(Stdio::inherit())
@@ -44,6 +44,38 @@ pub fn read(dir: &Path, program: &str, args: &[&str]) -> Result<String> {
         bail!("`{program} {}` failed ({})", args.join(" "), out.status);
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `command` without the variables `cargo run` set for xtask itself
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...). A child `cargo build` that
+/// inherits them hands them to build scripts: ring's declares
+/// `rerun-if-env-changed=CARGO_MANIFEST_DIR`, so every `cargo xtask` run
+/// would otherwise rebuild ring, rustls, ureq, kapi and kapi-cli, and a
+/// plain `cargo build` after it would rebuild them again.
+pub fn clean(mut command: Command) -> Command {
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if is_cargo_run_var(name) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// The variables cargo sets for the crate it runs, as opposed to the ones
+/// a user sets to configure cargo (`CARGO_HOME`, `CARGO_TARGET_DIR`, ...).
+fn is_cargo_run_var(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_RUSTC_CURRENT_DIR"
+        )
 }
 
 /// Quotes an argument for display the way sh would need it.
@@ -62,6 +94,19 @@ pub fn shell_quote(arg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn child_commands_lose_cargo_run_variables_but_keep_user_ones() {
+        assert!(is_cargo_run_var("CARGO_MANIFEST_DIR"));
+        assert!(is_cargo_run_var("CARGO_PKG_VERSION"));
+        assert!(!is_cargo_run_var("CARGO_HOME"));
+        assert!(!is_cargo_run_var("CARGO_TARGET_DIR"));
+        // xtask itself runs under `cargo run`, so this variable is set here.
+        let cmd = clean(Command::new("true"));
+        assert!(cmd
+            .get_envs()
+            .any(|(k, v)| k == "CARGO_MANIFEST_DIR" && v.is_none()));
+    }
 
     #[test]
     fn quotes_only_when_needed() {
