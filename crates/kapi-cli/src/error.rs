@@ -67,18 +67,25 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(e) => write!(f, "error: {}", e.message),
-            Error::Kapi(kapi::Error::Api(status)) if status.is_invalid() => {
-                f.write_str(&invalid_message(status))
-            }
-            // kubectl prints these two without the "error: " prefix.
-            Error::Kapi(e @ kapi::Error::Api(status)) if !status.is_unauthorized() => {
-                write!(f, "{e}")
-            }
-            Error::Kapi(e @ kapi::Error::ConnectionRefused { .. }) => write!(f, "{e}"),
-            Error::Kapi(e) => write!(f, "error: {e}"),
+            Error::Kapi(e) => write_kapi(e, f),
             Error::Message(m) => write!(f, "error: {m}"),
             Error::BrokenPipe => f.write_str("error: broken pipe"),
         }
+    }
+}
+
+/// A library error as kubectl prints the same failure.
+fn write_kapi(e: &kapi::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match e {
+        kapi::Error::Api(status) if status.is_invalid() => f.write_str(&invalid_message(status)),
+        // kubectl prints these two without the "error: " prefix.
+        kapi::Error::Api(status) if !status.is_unauthorized() => write!(f, "{e}"),
+        kapi::Error::ConnectionRefused { .. } => write!(f, "{e}"),
+        kapi::Error::GaveUp { attempts, last } => {
+            write_kapi(last, f)?;
+            write!(f, " (gave up after {attempts} attempts)")
+        }
+        e => write!(f, "error: {e}"),
     }
 }
 

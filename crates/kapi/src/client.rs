@@ -4,13 +4,18 @@
 use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http;
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{Connector, TcpConnector};
 use ureq::{Agent, AsSendBody};
 
 use crate::api::Api;
+use crate::backoff::Backoff;
+use crate::connector::TlsConnector;
+use crate::redirect::{self, Next, Origin, MAX_REDIRECTS};
+use crate::retry::{parse_retry_after, retry_status, MAX_ATTEMPTS, MAX_RETRY_AFTER};
+use crate::trust::Trust;
 use crate::config::{Auth, Config};
 use crate::discovery::Discovery;
 use crate::request::Request;
@@ -24,13 +29,6 @@ use crate::{Error, Result};
 
 /// `Accept` for requests that do not ask for something else: client-go's.
 pub(crate) const DEFAULT_ACCEPT: &str = "application/json, */*";
-
-/// client-go retries a request at most this many times when the server
-/// asks for it with `Retry-After`.
-const MAX_RETRIES: u32 = 10;
-
-/// The longest `Retry-After` honoured; a longer one is returned as the error.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How much of an error body is read to decode its `Status`.
 const MAX_ERROR_BODY: u64 = 1 << 20;
@@ -52,12 +50,18 @@ const MAX_ERROR_BODY: u64 = 1 << 20;
 pub struct Client {
     inner: Arc<Inner>,
     trace: Option<Arc<Trace>>,
+    /// When every request must be over, and the budget that was.
+    deadline: Option<(Instant, Duration)>,
 }
 
 struct Inner {
     agent: Agent,
     config: Config,
     user_agent: String,
+    /// The CA roots, followed as the file changes.
+    trust: Arc<Trust>,
+    /// The retry delays of every request of this client.
+    backoff: Backoff,
     /// Fetched at most once per client: one discovery round per invocation.
     discovery: Mutex<Option<Arc<Discovery>>>,
 }
@@ -70,11 +74,9 @@ impl Client {
 
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let trust = Arc::new(Trust::new(config.ca(), provider));
         let agent_config = Agent::config_builder()
-            .tls_config(crate::tls::tls_config(
-                config.ca(),
-                config.insecure_skip_tls_verify(),
-            ))
             // In-cluster traffic goes direct; ureq would otherwise read
             // HTTPS_PROXY/ALL_PROXY from the environment.
             .proxy(None)
@@ -93,32 +95,45 @@ impl Client {
             .timeout_per_read(Some(config.idle_timeout()))
             .timeout_per_write(Some(config.idle_timeout()))
             .timeout_global(config.request_timeout())
-            .max_redirects(10)
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            // Redirects are followed by the request loop (redirect.rs), so
+            // that credentials and writes never go where they must not.
+            .max_redirects(0)
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .build();
+        // TCP, then TLS with kapi's own certificate check (trust.rs).
+        let connector = ()
+            .chain(TcpConnector::default())
+            .chain(TlsConnector::new(trust.clone(), config.insecure_skip_tls_verify()));
         Ok(Client {
             inner: Arc::new(Inner {
                 // Our own resolver instead of glibc's getaddrinfo: see
                 // resolver.rs for why (size, NSS, bounded by the timeout).
-                agent: Agent::with_parts(
-                    agent_config,
-                    DefaultConnector::new(),
-                    SystemResolver::new(),
-                ),
+                agent: Agent::with_parts(agent_config, connector, SystemResolver::new()),
                 config,
                 user_agent: user_agent(),
+                trust,
+                backoff: Backoff::default(),
                 discovery: Mutex::new(None),
             }),
             trace: None,
+            deadline: None,
         })
     }
 
-    /// Logs each request to `sink` at kubectl's `-v` levels: 6 method, URL,
-    /// status and latency; 7 adds request headers; 8 adds response headers
-    /// and bodies cut at 1024 characters. `Authorization` is always printed
-    /// as `Bearer <masked>`.
+    /// Logs to `sink` at kubectl's `-v` levels: 2 configuration changes
+    /// (a re-read CA bundle, or one that could not be used); 4 each retry
+    /// with its reason and wait; 6 each request's method, URL, status and
+    /// latency; 7 adds request headers; 8 adds response headers and bodies
+    /// cut at 1024 characters. `Authorization` is always printed as
+    /// `Bearer <masked>`.
     pub fn with_trace(mut self, level: u8, sink: impl Fn(&str) + Send + Sync + 'static) -> Client {
-        self.trace = (level >= 6).then(|| Arc::new(Trace::new(level, Box::new(sink))));
+        self.trace = (level >= 2).then(|| Arc::new(Trace::new(level, Box::new(sink))));
+        if let Some(trace) = &self.trace {
+            let trace = trace.clone();
+            self.inner
+                .trust
+                .set_notify(Arc::new(move |line| trace.note(2, line)));
+        }
         self
     }
 
@@ -239,17 +254,184 @@ impl Client {
         self.request("DELETE", path)
     }
 
-    /// Sends `req`: adds the credentials, retries as client-go does (and once
-    /// more after a `401` when the token file changed), and turns a non-2xx
-    /// answer into [`Error::Api`].
+    /// Ends every request made through this client (and every retry and
+    /// wait between them) by `deadline`: a request in flight is cut off
+    /// then, and none is started after it. The error is
+    /// [`Error::DeadlineExceeded`]. `kapi wait --timeout` sets this.
+    ///
+    /// ```no_run
+    /// use std::time::{Duration, Instant, SystemTime};
+    /// let client = kapi::Client::incluster()?
+    ///     .with_deadline(Instant::now() + Duration::from_secs(30));
+    /// let version: serde_json::Value = client.get("/version").json()?;
+    /// # Ok::<(), kapi::Error>(())
+    /// ```
+    pub fn with_deadline(mut self, deadline: Instant) -> Client {
+        let budget = deadline.saturating_duration_since(Instant::now());
+        self.deadline = Some((deadline, budget));
+        self
+    }
+
+    /// Sends `req`: adds the credentials (to the server's own origin only),
+    /// follows redirects where that is safe, retries as the server's answer
+    /// calls for (see `retry.rs`), re-reads the token after a `401`, and
+    /// turns a non-2xx answer into [`Error::Api`].
     pub(crate) fn execute(&self, req: &Request<'_>) -> Result<Response> {
-        let url = req.url()?;
+        let mut url = req.url()?;
         let method = http::Method::from_bytes(req.method().as_bytes()).map_err(|_| {
             Error::InvalidRequest(format!("invalid HTTP method {:?}", req.method()))
         })?;
-        let target = Target {
+        let server = self.inner.config.server().to_string();
+        let origin = Origin::of(&server);
+        let mut attempts = 0;
+        let mut redirects = 0;
+        let mut reauthenticated = false;
+        let mut reconnected = false;
+        // A watch is retried here only when the server says when
+        // (`Retry-After`); otherwise the Watcher's own backoff decides, and
+        // two layers of backoff would multiply.
+        let streaming = req.stream_idle_timeout().is_some();
+        loop {
+            let global = self.budget(req, &url)?;
+            let target = self.target(req, &url, global);
+            let credentials = origin.is_some() && Origin::of(&url) == origin;
+            attempts += 1;
+            let started = Instant::now();
+            let response = match self.send_once(req, &method, &url, credentials, global) {
+                Ok(response) => response,
+                Err(e) => {
+                    // A pooled keep-alive connection the server closed shows
+                    // up as a reset or EOF: client-go retries GETs on those,
+                    // the first time at once (the next connection is new).
+                    let reason = transport_retry(&e, req.method());
+                    let err = map_ureq_error(e, &target);
+                    let err = self.past_deadline(err, &url, req);
+                    match reason {
+                        Some(reason) if !reconnected && reason == STALE => {
+                            reconnected = true;
+                            continue;
+                        }
+                        Some(reason) if attempts < MAX_CONNECT_ATTEMPTS && !streaming => {
+                            let wait = self.inner.backoff.next_delay();
+                            self.wait_to_retry(req, &url, attempts, reason, wait, None, err)?;
+                            continue;
+                        }
+                        _ => return Err(gave_up(err, attempts)),
+                    }
+                }
+            };
+            let status = response.status().as_u16();
+            if let Some(trace) = &self.trace {
+                trace.response(req.method(), &url, &response, started.elapsed());
+            }
+            if response.status().is_redirection() && status != 304 {
+                let location = header(&response, "location").map(str::to_string);
+                let reason = response.status().canonical_reason().unwrap_or("");
+                let next = redirect::next(
+                    req.method(),
+                    &url,
+                    origin.as_ref().unwrap_or(&NO_ORIGIN),
+                    status,
+                    reason,
+                    location.as_deref(),
+                );
+                drain(response);
+                match next {
+                    Next::Follow(to) if redirects < MAX_REDIRECTS => {
+                        redirects += 1;
+                        url = to;
+                        continue;
+                    }
+                    Next::Follow(to) => {
+                        return Err(Error::Redirect {
+                            request: target.describe(),
+                            message: format!(
+                                "a redirect to {to} after {MAX_REDIRECTS} redirects in a row; stopped"
+                            ),
+                        })
+                    }
+                    Next::Refuse(message) => {
+                        return Err(Error::Redirect {
+                            request: target.describe(),
+                            message,
+                        })
+                    }
+                }
+            }
+            if status == 401 && credentials && !reauthenticated {
+                if let Auth::TokenFile(file) = self.inner.config.auth() {
+                    reauthenticated = true;
+                    if file.reload() {
+                        attempts -= 1;
+                        continue;
+                    }
+                }
+            }
+            if (200..300).contains(&status) {
+                return Ok(Response::new(response, target, self.trace.clone()));
+            }
+            let retry_after = header(&response, "retry-after")
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            if retry_status(req.method(), status, retry_after.is_some())
+                && (retry_after.is_some() || !streaming)
+                && attempts < MAX_ATTEMPTS
+                && retry_after.is_none_or(|w| w <= MAX_RETRY_AFTER)
+            {
+                let wait = retry_after.unwrap_or_else(|| self.inner.backoff.next_delay());
+                let flow = flow_control(&response);
+                let close = header(&response, "connection")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+                let err = error_status(response, &target);
+                let reason = format!(
+                    "{status} {}{}",
+                    err.status().map(|s| s.reason.as_str()).unwrap_or_default(),
+                    if close { ", Connection: close" } else { "" }
+                );
+                self.wait_to_retry(req, &url, attempts, &reason, wait, flow, err)?;
+                continue;
+            }
+            return Err(gave_up(error_status(response, &target), attempts));
+        }
+    }
+
+    /// The whole-request limit for the next attempt: `--request-timeout`,
+    /// cut to what is left before the deadline; an error once it passed.
+    fn budget(&self, req: &Request<'_>, url: &str) -> Result<Option<Duration>> {
+        let whole = if req.stream_idle_timeout().is_some() {
+            None
+        } else {
+            self.inner.config.request_timeout()
+        };
+        let Some((deadline, budget)) = self.deadline else {
+            return Ok(whole);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::DeadlineExceeded {
+                request: format!("{} {}", req.method(), strip_query(url)),
+                budget,
+            });
+        }
+        Ok(Some(whole.map_or(left, |w| w.min(left))))
+    }
+
+    /// A timeout that fired because the deadline came is reported as that.
+    fn past_deadline(&self, err: Error, url: &str, req: &Request<'_>) -> Error {
+        match (&err, self.deadline) {
+            (Error::Timeout { .. }, Some((deadline, budget))) if Instant::now() >= deadline => {
+                Error::DeadlineExceeded {
+                    request: format!("{} {}", req.method(), strip_query(url)),
+                    budget,
+                }
+            }
+            _ => err,
+        }
+    }
+
+    fn target(&self, req: &Request<'_>, url: &str, global: Option<Duration>) -> Target {
+        Target {
             method: req.method().to_string(),
-            url: url.clone(),
+            url: url.to_string(),
             server: self.inner.config.server().to_string(),
             ca_file: self.inner.config.ca_file().map(Into::into),
             limits: Limits {
@@ -258,60 +440,50 @@ impl Client {
                     req.stream_idle_timeout()
                         .unwrap_or(self.inner.config.idle_timeout()),
                 ),
-                whole: if req.stream_idle_timeout().is_some() {
-                    None
-                } else {
-                    self.inner.config.request_timeout()
-                },
+                whole: global,
             },
-        };
-        let mut retries = 0;
-        let mut reauthenticated = false;
-        let mut reconnected = false;
-        loop {
-            let started = Instant::now();
-            let result = self.send_once(req, &method, &url);
-            let response = match result {
-                Ok(response) => response,
-                Err(e) => {
-                    // A pooled keep-alive connection the server closed shows
-                    // up as a reset or EOF: client-go retries GETs on those.
-                    if !reconnected && method == http::Method::GET && is_stale_connection(&e) {
-                        reconnected = true;
-                        continue;
-                    }
-                    return Err(map_ureq_error(e, &target));
-                }
-            };
-            let status = response.status().as_u16();
-            if let Some(trace) = &self.trace {
-                trace.response(req.method(), &url, &response, started.elapsed());
-            }
-            if status == 401 && !reauthenticated {
-                if let Auth::TokenFile(file) = self.inner.config.auth() {
-                    reauthenticated = true;
-                    if file.reload() {
-                        continue;
-                    }
-                }
-            }
-            if let Some(wait) = retry_after(&response) {
-                if (status == 429 || status >= 500)
-                    && retries < MAX_RETRIES
-                    && wait <= MAX_RETRY_AFTER
-                {
-                    retries += 1;
-                    drain(response);
-                    thread::sleep(wait);
-                    continue;
-                }
-            }
-            return if (200..300).contains(&status) {
-                Ok(Response::new(response, target, self.trace.clone()))
-            } else {
-                Err(error_status(response, &target))
-            };
         }
+    }
+
+    /// Logs the retry at `-v=4` and sleeps `wait`; or, when `wait` would
+    /// pass the deadline, returns the error that ends the request.
+    #[allow(clippy::too_many_arguments)]
+    fn wait_to_retry(
+        &self,
+        req: &Request<'_>,
+        url: &str,
+        attempts: u32,
+        reason: &str,
+        wait: Duration,
+        flow: Option<String>,
+        err: Error,
+    ) -> Result<()> {
+        if let Some((deadline, budget)) = self.deadline {
+            if Instant::now() + wait >= deadline {
+                let _ = err;
+                return Err(Error::GaveUp {
+                    attempts,
+                    last: Box::new(Error::DeadlineExceeded {
+                        request: format!("{} {}", req.method(), strip_query(url)),
+                        budget,
+                    }),
+                });
+            }
+        }
+        if let Some(trace) = &self.trace {
+            trace.note(
+                4,
+                &format!(
+                    "\"Retrying request\" verb={:?} url={url:?} attempt={} reason={reason:?} delay={:?}{}",
+                    req.method(),
+                    attempts + 1,
+                    crate::duration::format(Duration::from_millis(wait.as_millis() as u64)),
+                    flow.unwrap_or_default()
+                ),
+            );
+        }
+        thread::sleep(wait);
+        Ok(())
     }
 
     fn send_once(
@@ -319,6 +491,8 @@ impl Client {
         req: &Request<'_>,
         method: &http::Method,
         url: &str,
+        credentials: bool,
+        global: Option<Duration>,
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
         let mut builder = http::Request::builder()
             .method(method.clone())
@@ -338,7 +512,9 @@ impl Client {
         for (name, value) in &headers {
             builder = builder.header(*name, value);
         }
+        // Credentials go to the configured server's origin and nowhere else.
         let token = match self.inner.config.auth() {
+            _ if !credentials => None,
             Auth::None => None,
             Auth::Token(secret) => Some(secret.clone()),
             Auth::TokenFile(file) => Some(file.current()),
@@ -357,8 +533,8 @@ impl Client {
             );
         }
         match req.body_ref() {
-            Some((bytes, _)) => self.run(builder.body(bytes).map_err(ureq::Error::from)?, req),
-            None => self.run(builder.body(()).map_err(ureq::Error::from)?, req),
+            Some((bytes, _)) => self.run(builder.body(bytes).map_err(ureq::Error::from)?, req, global),
+            None => self.run(builder.body(()).map_err(ureq::Error::from)?, req, global),
         }
     }
 
@@ -366,22 +542,82 @@ impl Client {
         &self,
         request: http::Request<B>,
         req: &Request<'_>,
+        global: Option<Duration>,
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
         let agent = &self.inner.agent;
-        match req.stream_idle_timeout() {
-            // A watch is a long-lived stream: no whole-request limit, and
-            // silence is allowed for as long as the server may stay quiet.
-            Some(idle) => {
-                let request = agent
-                    .configure_request(request)
-                    .timeout_global(None)
-                    .timeout_per_read(Some(idle))
-                    .build();
-                agent.run(request)
-            }
-            None => agent.run(request),
+        let mut request = agent.configure_request(request).timeout_global(global);
+        // A watch is a long-lived stream: silence is allowed for as long as
+        // the server may stay quiet.
+        if let Some(idle) = req.stream_idle_timeout() {
+            request = request.timeout_per_read(Some(idle));
+        }
+        agent.run(request.build())
+    }
+}
+
+/// Used when the configured server URL has no origin (it cannot be parsed):
+/// then nothing is same-origin, and no write follows a redirect.
+static NO_ORIGIN: std::sync::LazyLock<Origin> = std::sync::LazyLock::new(|| {
+    // Invariant: a literal, valid URL.
+    Origin::of("https://invalid.").expect("a valid URL")
+});
+
+/// How many times a request is sent when the connection itself fails
+/// (refused, reset): a server restarting behind a load balancer is back in
+/// seconds, and a server that is not there should be reported in seconds.
+const MAX_CONNECT_ATTEMPTS: u32 = 4;
+
+/// The reason given for a GET on a pooled connection the server closed.
+const STALE: &str = "connection closed by the server";
+
+/// Why a failed attempt may be sent again, if it may: reads on any
+/// connection failure; writes only when the connection was refused (nothing
+/// reached the server).
+fn transport_retry(e: &ureq::Error, method: &str) -> Option<&'static str> {
+    use std::io::ErrorKind::*;
+    let ureq::Error::Io(io) = e else {
+        return None;
+    };
+    match io.kind() {
+        ConnectionRefused => Some("connection refused"),
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            if crate::retry::is_read(method) =>
+        {
+            Some(STALE)
+        }
+        _ => None,
+    }
+}
+
+/// ` flowSchemaUID=".." priorityLevelUID=".."` from API Priority and
+/// Fairness headers, for the `-v=4` retry line.
+fn flow_control(response: &http::Response<ureq::Body>) -> Option<String> {
+    let mut out = String::new();
+    for (name, key) in [
+        ("x-kubernetes-pf-flowschema-uid", "flowSchemaUID"),
+        ("x-kubernetes-pf-prioritylevel-uid", "priorityLevelUID"),
+    ] {
+        if let Some(v) = header(response, name) {
+            out.push_str(&format!(" {key}={v:?}"));
         }
     }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `err`, saying how many attempts it took when there was more than one.
+fn gave_up(err: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        Error::GaveUp {
+            attempts,
+            last: Box::new(err),
+        }
+    } else {
+        err
+    }
+}
+
+fn strip_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
 }
 
 /// The `Status` of a non-2xx response (its body read up to a cap).
@@ -406,12 +642,6 @@ fn error_status(response: http::Response<ureq::Body>, target: &Target) -> Error 
     )))
 }
 
-/// An integer `Retry-After`, as client-go accepts it (HTTP dates are not).
-fn retry_after(response: &http::Response<ureq::Body>) -> Option<Duration> {
-    let seconds: u64 = header(response, "retry-after")?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds))
-}
-
 fn header<'r>(response: &'r http::Response<ureq::Body>, name: &str) -> Option<&'r str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -422,17 +652,6 @@ fn drain(response: http::Response<ureq::Body>) {
         &mut response.into_body().into_reader().take(MAX_ERROR_BODY),
         &mut std::io::sink(),
     );
-}
-
-fn is_stale_connection(e: &ureq::Error) -> bool {
-    use std::io::ErrorKind::*;
-    match e {
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-        ),
-        _ => false,
-    }
 }
 
 /// `kapi/<version> (linux/<arch>)`, with Go's architecture names so server

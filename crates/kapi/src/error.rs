@@ -108,6 +108,33 @@ pub enum Error {
     Io(io::Error),
     /// A JSONPath template failed to parse or to execute.
     JsonPath(JsonPathError),
+    /// The server answered with a redirect kapi does not follow: a write
+    /// answered by `3xx` (which would turn it into a GET, or send it to
+    /// another server), a `3xx` without a usable `Location`, or too many
+    /// redirects in a row. Nothing was written.
+    Redirect {
+        /// The request, e.g. `POST https://10.96.0.1/api/v1/namespaces/test/configmaps`.
+        request: String,
+        /// What the server answered and why it was not followed.
+        message: String,
+    },
+    /// A request was retried until the attempts ran out (or the next wait
+    /// would pass the deadline); `last` is the final answer or failure.
+    /// [`Error::status`] and the `is_*` predicates look through to it.
+    GaveUp {
+        /// How many times the request was sent.
+        attempts: u32,
+        /// The last answer or failure.
+        last: Box<Error>,
+    },
+    /// The client's deadline ([`Client::with_deadline`](crate::Client::with_deadline))
+    /// passed before the request could finish; it was cut off or never sent.
+    DeadlineExceeded {
+        /// The request, e.g. `GET https://10.96.0.1/api/v1/pods`.
+        request: String,
+        /// The whole budget the deadline allowed.
+        budget: Duration,
+    },
 }
 
 impl Error {
@@ -115,7 +142,19 @@ impl Error {
     pub fn status(&self) -> Option<&Status> {
         match self {
             Error::Api(status) => Some(status),
+            Error::GaveUp { last, .. } => last.status(),
             _ => None,
+        }
+    }
+
+    /// True when the client's deadline passed
+    /// ([`Client::with_deadline`](crate::Client::with_deadline)), also
+    /// when retries were cut short by it.
+    pub fn is_deadline_exceeded(&self) -> bool {
+        match self {
+            Error::DeadlineExceeded { .. } => true,
+            Error::GaveUp { last, .. } => last.is_deadline_exceeded(),
+            _ => false,
         }
     }
 
@@ -248,6 +287,17 @@ impl fmt::Display for Error {
             }
             Error::Io(e) => write!(f, "{e}"),
             Error::JsonPath(e) => write!(f, "{e}"),
+            Error::Redirect { request, message } => {
+                write!(f, "the server answered {request} with {message}")
+            }
+            Error::GaveUp { attempts, last } => {
+                write!(f, "{last} (gave up after {attempts} attempts)")
+            }
+            Error::DeadlineExceeded { request, budget } => write!(
+                f,
+                "{request} did not finish within the deadline of {}",
+                crate::duration::format(*budget)
+            ),
         }
     }
 }
@@ -259,6 +309,7 @@ impl std::error::Error for Error {
             Error::Decode { source, .. } => Some(source),
             Error::Io(e) => Some(e),
             Error::JsonPath(e) => Some(e),
+            Error::GaveUp { last, .. } => Some(last.as_ref()),
             _ => None,
         }
     }

@@ -72,8 +72,10 @@
 #![deny(missing_docs)]
 
 mod api;
+mod backoff;
 mod builtin;
 mod client;
+mod connector;
 pub mod config;
 pub mod discovery;
 pub mod duration;
@@ -82,15 +84,18 @@ pub mod jsonpath;
 mod list;
 mod params;
 mod patch;
+mod redirect;
 mod request;
 mod resolver;
 mod resource;
+mod retry;
 mod response;
 mod status;
 mod tls;
 mod token;
 mod trace;
 mod transport_error;
+mod trust;
 pub mod watch;
 pub mod watcher;
 mod write;

@@ -1,18 +1,16 @@
 //! TLS: the cluster CA bundle and the ureq/rustls settings built from it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
-use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 use crate::{Error, Result};
 
 /// The certificates trusted for the API server, and nothing else.
 #[derive(Clone, Debug)]
 pub(crate) struct CaBundle {
-    certs: Vec<Certificate<'static>>,
+    certs: Vec<CertificateDer<'static>>,
     path: Option<PathBuf>,
 }
 
@@ -39,12 +37,17 @@ impl CaBundle {
     pub(crate) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+
+    /// The certificates, in file order.
+    pub(crate) fn certs(&self) -> &[CertificateDer<'static>] {
+        &self.certs
+    }
 }
 
 /// Every `CERTIFICATE` block of a PEM bundle, each checked to be a
 /// certificate rustls can use as a trust anchor. ureq would silently skip
 /// the ones it cannot parse; here they are errors.
-fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, String> {
+fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
     if pem.iter().all(u8::is_ascii_whitespace) {
         return Err("the file is empty".into());
     }
@@ -55,23 +58,12 @@ fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, Strin
         store
             .add(der.clone())
             .map_err(|e| format!("certificate {} is not a usable CA certificate: {e}", n + 1))?;
-        certs.push(Certificate::from_der(der.as_ref()).to_owned());
+        certs.push(der);
     }
     if certs.is_empty() {
         return Err("no PEM CERTIFICATE block found".into());
     }
     Ok(certs)
-}
-
-/// ureq's TLS settings: rustls with ring, the bundle as the only roots.
-pub(crate) fn tls_config(ca: Option<&CaBundle>, insecure: bool) -> TlsConfig {
-    let roots = ca.map(|ca| ca.certs.clone()).unwrap_or_default();
-    TlsConfig::builder()
-        .provider(TlsProvider::Rustls)
-        .root_certs(RootCerts::new_with_certs(&roots))
-        .disable_verification(insecure)
-        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .build()
 }
 
 #[cfg(test)]

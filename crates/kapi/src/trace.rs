@@ -19,6 +19,13 @@ impl Trace {
         Trace { level, sink }
     }
 
+    /// A note at `level` (kubectl's 2: configuration changes; 4: retries).
+    pub(crate) fn note(&self, level: u8, line: &str) {
+        if self.level >= level {
+            self.emit(line);
+        }
+    }
+
     fn emit(&self, line: &str) {
         (self.sink)(&format!("{} {line}", klog_header()));
     }
@@ -61,6 +68,9 @@ impl Trace {
         response: &http::Response<ureq::Body>,
         took: Duration,
     ) {
+        if self.level < 6 {
+            return;
+        }
         let status = response.status();
         let status = format!(
             "{} {}",

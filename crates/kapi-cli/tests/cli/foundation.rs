@@ -327,7 +327,7 @@ fn refused_connection_names_the_server_like_kubectl() {
         .assert()
         .code(1)
         .stderr(format!(
-            "The connection to the server 127.0.0.1:{port} was refused - did you specify the right host or port?\n"
+            "The connection to the server 127.0.0.1:{port} was refused - did you specify the right host or port? (gave up after 4 attempts)\n"
         ));
 }
 

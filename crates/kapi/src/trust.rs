@@ -1,0 +1,306 @@
+//! What a server certificate is checked against: the CA bundle, re-read
+//! when its file changes, so a rotated cluster CA is used by the next new
+//! connection.
+//!
+//! client-go 1.36 re-reads the CA file at most every 5 minutes, kube-rs every
+//! 60 s. Here each new connection costs one `stat` of the file (the kubelet
+//! swaps `..data` atomically, so a rotation changes the inode), and a
+//! handshake that fails with `UnknownIssuer` re-reads the file once more
+//! before giving up (a rotation within the same second and size). A new
+//! file that is not a usable bundle keeps the old roots, and says so once
+//! through the trace at `-v=2` or above.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+use crate::tls::CaBundle;
+
+/// Receives the one-line notes a reload has to tell (at `-v=2`).
+pub(crate) type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The roots in use, and where they came from.
+pub(crate) struct Trust {
+    path: Option<PathBuf>,
+    provider: Arc<CryptoProvider>,
+    notify: Mutex<Option<Notify>>,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The file as last looked at; `None` when the roots did not come from a file.
+    stamp: Option<Stamp>,
+    /// The stamp of a file that was found unusable, so it is reported once.
+    rejected: Option<Stamp>,
+    /// `None` when no CA is configured: every server is refused.
+    verifier: Option<Arc<WebPkiServerVerifier>>,
+}
+
+/// Enough of a file's metadata to tell that it changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        // `metadata` follows symlinks: the kubelet's `..data` swap changes
+        // the inode behind `ca.crt`.
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
+impl Trust {
+    /// Trust in `bundle`, following its file when it has one. With no
+    /// bundle, no server is trusted: public roots never vouch for a cluster.
+    pub(crate) fn new(bundle: Option<&CaBundle>, provider: Arc<CryptoProvider>) -> Trust {
+        let path = bundle.and_then(CaBundle::path).map(Path::to_path_buf);
+        let stamp = path.as_deref().and_then(Stamp::of);
+        // A bundle was validated certificate by certificate when it was
+        // read, so this only fails for a bundle webpki refuses as a whole;
+        // then, as with no bundle, every handshake fails with UnknownIssuer
+        // and the error names the CA file.
+        let verifier = bundle.and_then(|b| verifier_for(b, &provider));
+        Trust {
+            path,
+            provider,
+            notify: Mutex::new(None),
+            state: Mutex::new(State {
+                stamp,
+                rejected: None,
+                verifier,
+            }),
+        }
+    }
+
+    /// Sends reload notes to `notify` from now on.
+    pub(crate) fn set_notify(&self, notify: Notify) {
+        *self.notify.lock().unwrap_or_else(|e| e.into_inner()) = Some(notify);
+    }
+
+    /// The verifier for a new connection: re-read first if the file changed.
+    fn current(&self) -> Option<Arc<WebPkiServerVerifier>> {
+        let mut state = self.lock();
+        if let Some(path) = &self.path {
+            let now = Stamp::of(path);
+            if now.is_some() && now != state.stamp {
+                self.reload(path, now, &mut state);
+            }
+        }
+        state.verifier.clone()
+    }
+
+    /// Re-reads the file even if it looks unchanged. True when the roots
+    /// changed, which makes a failed handshake worth checking again.
+    fn force_reload(&self) -> Option<Arc<WebPkiServerVerifier>> {
+        let path = self.path.as_ref()?;
+        let mut state = self.lock();
+        let before = state.verifier.as_ref().map(Arc::as_ptr);
+        self.reload(path, Stamp::of(path), &mut state);
+        let after = state.verifier.as_ref().map(Arc::as_ptr);
+        if after == before {
+            return None;
+        }
+        state.verifier.clone()
+    }
+
+    fn reload(&self, path: &Path, stamp: Option<Stamp>, state: &mut State) {
+        state.stamp = stamp;
+        let bundle = CaBundle::from_file(path);
+        match bundle.as_ref().ok().and_then(|b| verifier_for(b, &self.provider)) {
+            Some(verifier) => {
+                state.verifier = Some(verifier);
+                state.rejected = None;
+                self.note(&format!("re-read the CA bundle {}", path.display()));
+            }
+            None if state.rejected != stamp => {
+                state.rejected = stamp;
+                let reason = match bundle {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "no usable CA certificate".into(),
+                };
+                self.note(&format!(
+                    "the CA bundle {} changed but cannot be used ({reason}); keeping the previous one",
+                    path.display()
+                ));
+            }
+            None => {}
+        }
+    }
+
+    fn note(&self, line: &str) {
+        let notify = self.notify.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(notify) = notify {
+            notify(line);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // Plain fields replaced together; a panic elsewhere cannot leave
+        // them half-written.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn verifier_for(
+    bundle: &CaBundle,
+    provider: &Arc<CryptoProvider>,
+) -> Option<Arc<WebPkiServerVerifier>> {
+    let mut roots = RootCertStore::empty();
+    for cert in bundle.certs() {
+        roots.add(cert.clone()).ok()?;
+    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .ok()
+}
+
+/// rustls's check of the server, against [`Trust`]'s current roots.
+pub(crate) struct Verifier {
+    pub(crate) trust: Arc<Trust>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let unknown = || {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            ))
+        };
+        let result = match self.trust.current() {
+            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
+            None => unknown(),
+        };
+        match result {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer | CertificateError::BadSignature,
+            )) => match self.trust.force_reload() {
+                Some(fresh) => {
+                    fresh.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+                }
+                None => result,
+            },
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.trust.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.trust.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.trust
+            .provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("ca_file", &self.trust.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `--insecure-skip-tls-verify`: any certificate, but the handshake's
+/// signatures are still checked (the peer holds the key it presents).
+#[derive(Debug)]
+pub(crate) struct NoVerifier {
+    pub(crate) provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for NoVerifier {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
