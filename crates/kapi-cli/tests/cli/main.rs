@@ -5,6 +5,7 @@
 mod auth;
 mod foundation;
 mod read;
+mod redirects;
 mod running;
 mod util;
 mod wait;
