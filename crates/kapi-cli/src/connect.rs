@@ -37,7 +37,7 @@ pub fn client(command: &str, m: &Matches) -> Result<kapi::Client> {
     }
     let client = kapi::Client::new(config)?;
     Ok(match verbosity(command, m)? {
-        0..=5 => client,
+        0..=1 => client,
         level => client.with_trace(level, |line| {
             let _ = writeln!(std::io::stderr().lock(), "{line}");
         }),

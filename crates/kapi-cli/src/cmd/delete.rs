@@ -180,8 +180,10 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     out.finish()?;
     if let Some(timeout) = options.wait.filter(|_| !options.dry_run) {
         let deadline = Instant::now() + timeout;
+        // Every request of the wait ends by the deadline, in flight or not.
+        let waiting = client.clone().with_deadline(deadline);
         for (target, uid) in &pending {
-            if let Err(e) = wait_gone(&client, target, uid.as_deref(), deadline) {
+            if let Err(e) = wait_gone(&waiting, target, uid.as_deref(), deadline) {
                 errors.push(e);
                 break;
             }
@@ -338,6 +340,7 @@ fn wait_gone(client: &Client, target: &Target, uid: Option<&str>, deadline: Inst
             Ok(Event::Deleted(o)) if ours(&o) => return Ok(()),
             Ok(Event::Deleted(_)) => {}
             Err(e) if not_permitted(&e) => return poll_gone(&api, target, uid, deadline),
+            Err(e) if e.is_deadline_exceeded() => break,
             Err(e) => return Err(e.into()),
         }
     }
@@ -356,6 +359,7 @@ fn poll_gone(
         match api.get::<Value>(&target.name) {
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) if not_permitted(&e) => return Ok(()),
+            Err(e) if e.is_deadline_exceeded() => return Err(timed_out(target)),
             Err(e) => return Err(e.into()),
             Ok(object) => {
                 let now_uid = object["metadata"]["uid"].as_str();

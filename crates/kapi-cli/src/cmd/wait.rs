@@ -174,8 +174,16 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         ));
     }
 
-    let client = connect::client("wait", &m)?;
     let deadline = Instant::now() + timeout;
+    let client = connect::client("wait", &m)?;
+    // One deadline for everything under this command: a request in flight
+    // (a watch the server never answers) is cut off when it comes, and no
+    // retry waits past it. `--timeout=0` looks once, however long that takes.
+    let client = if check_once {
+        client
+    } else {
+        client.with_deadline(deadline)
+    };
     let mut targets = Vec::new();
     for group in &groups {
         for type_name in group.type_name.split(',').filter(|t| !t.is_empty()) {
@@ -287,6 +295,9 @@ impl<'a> Waiter<'a> {
                     self.polling = true;
                     return self.poll(&api, target, tracker, progress);
                 }
+                Err(e) if e.is_deadline_exceeded() => {
+                    return Ok(Done::TimedOut(tracker.timeout_message(false)))
+                }
                 Err(e) => return Err(e.into()),
             };
             match event {
@@ -334,6 +345,9 @@ impl<'a> Waiter<'a> {
                         Outcome::Met(lines) => return Ok(Done::Met(lines)),
                         Outcome::Failed(message) => return Ok(Done::Failed(message)),
                     }
+                }
+                Err(e) if e.is_deadline_exceeded() => {
+                    return Ok(Done::TimedOut(tracker.timeout_message(false)))
                 }
                 Err(e) if transient(&e) && failures + 1 < POLL_MAX_FAILURES => failures += 1,
                 Err(e) => return Err(e.into()),

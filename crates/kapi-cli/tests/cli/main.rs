@@ -6,6 +6,7 @@ mod auth;
 mod foundation;
 mod read;
 mod redirects;
+mod retries;
 mod running;
 mod util;
 mod wait;
