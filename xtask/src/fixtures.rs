@@ -111,6 +111,29 @@ pub(crate) fn generate() -> anyhow::Result<Vec<Entry>> {
     out.push(file("pki/other-ca.crt", &other.pem()));
     out.push(file("pki/other-ca.key", &other_key.serialize_pem()));
 
+    // The CA a cluster rotates to, and the server certificate it issues:
+    // tests serve it while the service account's ca.crt holds the old and
+    // the new CA (the overlap), then the new one only.
+    let rotated_key = ed25519_key("kapi fixture: rotated-ca")?;
+    let rotated = ca_params("kapi-fixture-rotated-ca", 5, (2025, 1, 1));
+    let rotated_cert = rotated.self_signed(&rotated_key)?;
+    out.push(file("pki/rotated-ca.crt", &rotated_cert.pem()));
+    out.push(file("pki/rotated-ca.key", &rotated_key.serialize_pem()));
+    let rotated = Issuer::new(rotated, rotated_key);
+    let rotated_server_key = ed25519_key("kapi fixture: rotated-server")?;
+    let rotated_server =
+        server_params("kapi-fixture-rotated-server", 6, (2025, 1, 1), (2100, 1, 1))?;
+    out.push(file(
+        "pki/rotated-server.crt",
+        &rotated_server
+            .signed_by(&rotated_server_key, &rotated)?
+            .pem(),
+    ));
+    out.push(file(
+        "pki/rotated-server.key",
+        &rotated_server_key.serialize_pem(),
+    ));
+
     // The kubelet's projected volume: the files live in a timestamped
     // directory, `..data` points at it, and the visible names point through
     // `..data`, so one rename swaps all of them at once.

@@ -96,7 +96,7 @@ impl Builder {
             .expect("failed to copy fixtures/serviceaccount to a temp dir");
         let cert = if self.expired { "expired" } else { "server" };
         let pki = fixtures.join("pki");
-        let tls = tls::acceptor(
+        let (tls, serving) = tls::acceptor(
             &pki.join(format!("{cert}.crt")),
             &pki.join(format!("{cert}.key")),
         );
@@ -165,6 +165,7 @@ impl Builder {
             runtime,
             api,
             auth,
+            serving,
         })
     }
 }

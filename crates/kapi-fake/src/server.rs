@@ -46,6 +46,8 @@ pub struct FakeApiServer {
     runtime: Option<Runtime>,
     api: Arc<Api>,
     auth: Authenticator,
+    /// The certificate new TLS handshakes get.
+    serving: Arc<crate::tls::ServingCert>,
     /// Directories of [`add_service_account`](Self::add_service_account),
     /// removed on drop.
     accounts: Mutex<Vec<ServiceAccountDir>>,
@@ -61,6 +63,7 @@ pub(crate) struct Parts {
     pub(crate) runtime: Runtime,
     pub(crate) api: Arc<Api>,
     pub(crate) auth: Authenticator,
+    pub(crate) serving: Arc<crate::tls::ServingCert>,
 }
 
 impl FakeApiServer {
@@ -74,6 +77,7 @@ impl FakeApiServer {
             runtime: Some(parts.runtime),
             api: parts.api,
             auth: parts.auth,
+            serving: parts.serving,
             accounts: Mutex::new(Vec::new()),
         }
     }
@@ -142,6 +146,26 @@ impl FakeApiServer {
         self.sa
             .rotate_token(new_token)
             .expect("failed to rotate the fake's token");
+    }
+
+    /// Replaces the service account's `ca.crt` with `pem`, the way the
+    /// kubelet updates the projected `kube-root-ca.crt` (the `..data` swap).
+    pub fn set_ca_bundle(&self, pem: &str) {
+        self.sa
+            .rotate_file("ca.crt", pem.as_bytes())
+            .expect("failed to update the fake's ca.crt");
+    }
+
+    /// Serves the certificate `fixtures/pki/<name>.crt` (key `<name>.key`)
+    /// from the next TLS handshake on; open connections keep theirs. With
+    /// `"rotated-server"` (signed by `rotated-ca.crt`) this is the server
+    /// half of a CA rotation.
+    pub fn serve_certificate(&self, name: &str) {
+        let pki = fixtures_dir().join("pki");
+        self.serving.set(
+            &pki.join(format!("{name}.crt")),
+            &pki.join(format!("{name}.key")),
+        );
     }
 
     /// The in-cluster environment for this server: `KUBERNETES_SERVICE_HOST`,

@@ -45,6 +45,12 @@ impl ServiceAccountDir {
     /// renamed over `..data` (one atomic step for all files), then the old
     /// directory removed.
     pub(crate) fn rotate_token(&self, token: &str) -> io::Result<()> {
+        self.rotate_file("token", token.as_bytes())
+    }
+
+    /// Replaces one projected file (`token`, `ca.crt`) with `content`, the
+    /// way [`rotate_token`](Self::rotate_token) describes.
+    pub(crate) fn rotate_file(&self, name: &str, content: &[u8]) -> io::Result<()> {
         let mut rotations = self
             .rotations
             .lock()
@@ -56,11 +62,11 @@ impl ServiceAccountDir {
         fs::create_dir(root.join(&new))?;
         for entry in fs::read_dir(root.join(&old))? {
             let entry = entry?;
-            if entry.file_name() != "token" {
+            if entry.file_name() != name {
                 fs::copy(entry.path(), root.join(&new).join(entry.file_name()))?;
             }
         }
-        fs::write(root.join(&new).join("token"), token)?;
+        fs::write(root.join(&new).join(name), content)?;
         let tmp = root.join("..data_tmp");
         symlink(&new, &tmp)?;
         fs::rename(&tmp, root.join(DATA_LINK))?;
