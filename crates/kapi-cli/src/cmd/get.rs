@@ -192,7 +192,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let printed = printer.finish(&mut out)?;
     out.finish()?;
     for error in &errors {
-        eprintln!("{error}");
+        eprintln!("{}", crate::output::escape::text(error));
     }
     let failed = !errors.is_empty();
     if printed == 0

@@ -3,6 +3,7 @@
 //! One integration binary (ripgrep's layout); one module per area.
 
 mod auth;
+mod escape;
 mod foundation;
 mod read;
 mod running;
