@@ -39,7 +39,12 @@ pub fn client(command: &str, m: &Matches) -> Result<kapi::Client> {
     Ok(match verbosity(command, m)? {
         0..=1 => client,
         level => client.with_trace(level, |line| {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            // -v=8 and up print server headers and bodies.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                crate::output::escape::text(line)
+            );
         }),
     })
 }

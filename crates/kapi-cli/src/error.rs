@@ -5,6 +5,7 @@ use std::io;
 use std::process::ExitCode;
 
 use crate::args::UsageError;
+use crate::output::escape;
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -46,7 +47,7 @@ impl Error {
         match self {
             Error::BrokenPipe => ExitCode::from(exit::OK),
             Error::Usage(e) => {
-                eprintln!("error: {}", e.message);
+                eprintln!("error: {}", escape::text(&e.message));
                 let command = if e.command.is_empty() {
                     "kapi".to_string()
                 } else {
@@ -56,7 +57,9 @@ impl Error {
                 ExitCode::from(exit::USAGE)
             }
             other => {
-                eprintln!("{other}");
+                // Server text (Status messages, quoted bodies) reaches the
+                // terminal only through here, escaped.
+                eprintln!("{}", escape::text(&other.to_string()));
                 ExitCode::from(exit::ERROR)
             }
         }

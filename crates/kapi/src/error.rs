@@ -38,6 +38,14 @@ pub enum Error {
     },
     /// The token file exists but holds only whitespace.
     EmptyToken(PathBuf),
+    /// The token file holds something no bearer token can be: a control
+    /// or non-ASCII byte, or more than [`MAX_TOKEN_BYTES`](crate::MAX_TOKEN_BYTES).
+    InvalidToken {
+        /// The token file.
+        path: PathBuf,
+        /// What is wrong, without any of the file's content.
+        reason: String,
+    },
     /// The CA file is empty or holds no usable PEM certificate.
     InvalidCa {
         /// The CA bundle's path.
@@ -233,6 +241,9 @@ impl fmt::Display for Error {
                 write!(f, "failed to read {what} file {path:?}: {source}")
             }
             Error::EmptyToken(path) => write!(f, "read empty token from file {path:?}"),
+            Error::InvalidToken { path, reason } => {
+                write!(f, "invalid token file {path:?}: {reason}")
+            }
             Error::InvalidCa { path, reason } => {
                 write!(f, "failed to load CA bundle {path:?}: {reason}")
             }

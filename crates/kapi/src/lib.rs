@@ -111,6 +111,7 @@ pub use request::Request;
 pub use resource::{builtin, builtin_kind, check_segment, ApiResource, TypeName};
 pub use response::Response;
 pub use status::{Status, StatusCause, StatusDetails};
+pub use token::MAX_TOKEN_BYTES;
 pub use watch::{Bookmark, WatchEvent, WatchParams, WatchStream};
 pub use watcher::Watcher;
 pub use write::Deleted;

@@ -105,14 +105,21 @@ impl ApiResource {
         match namespace {
             Some(ns) if self.namespaced => {
                 check_segment("namespace", ns)?;
-                Ok(format!("{prefix}/namespaces/{ns}/{}", self.plural))
+                Ok(format!(
+                    "{prefix}/namespaces/{}/{}",
+                    encode_segment(ns),
+                    self.plural
+                ))
             }
             _ => Ok(format!("{prefix}/{}", self.plural)),
         }
     }
 
     /// The path of one object. The name is checked first: one that would
-    /// escape its path segment (`/`, `..`) is rejected before any request.
+    /// escape its path segment (`/`, `..`) is rejected before any request;
+    /// other characters a path cannot hold (non-ASCII, spaces, `?`, `#`)
+    /// are percent-encoded, as client-go does, so the server answers for
+    /// that name (usually `NotFound`: names are DNS subdomains).
     pub fn object_path(&self, namespace: Option<&str>, name: &str) -> Result<String> {
         check_segment("name", name)?;
         if self.namespaced && namespace.is_none() {
@@ -121,7 +128,11 @@ impl ApiResource {
                 self.group_resource()
             )));
         }
-        Ok(format!("{}/{name}", self.collection_path(namespace)?))
+        Ok(format!(
+            "{}/{}",
+            self.collection_path(namespace)?,
+            encode_segment(name)
+        ))
     }
 }
 
@@ -132,7 +143,8 @@ impl fmt::Display for ApiResource {
 }
 
 /// Checks a name or namespace as apimachinery's `IsValidPathSegmentName`
-/// does: not empty, not `.` or `..`, no `/` or `%`.
+/// does: not empty, not `.` or `..`, no `/` or `%`; and no control
+/// characters, which no object name can hold.
 pub fn check_segment(what: &str, value: &str) -> Result<()> {
     let problem = if value.is_empty() {
         Some("may not be empty")
@@ -142,11 +154,8 @@ pub fn check_segment(what: &str, value: &str) -> Result<()> {
         Some("may not contain '/'")
     } else if value.contains('%') {
         Some("may not contain '%'")
-    } else if value
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace() || c == '?' || c == '#')
-    {
-        Some("may not contain whitespace, '?' or '#'")
+    } else if value.chars().any(char::is_control) {
+        Some("may not contain control characters")
     } else {
         None
     };
@@ -156,6 +165,26 @@ pub fn check_segment(what: &str, value: &str) -> Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+/// `segment` with every byte but RFC 3986's unreserved and sub-delims
+/// (and `:`, `@`, as in `system:node:x`) percent-encoded, as Go's
+/// `url.PathEscape` leaves a path segment. [`check_segment`] has already
+/// refused `/` and `%`.
+fn encode_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+    if segment.bytes().all(keep) {
+        return std::borrow::Cow::Borrowed(segment);
+    }
+    let mut out = String::with_capacity(segment.len() * 3);
+    for b in segment.bytes() {
+        if keep(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A resource type as a user types it: `po`, `pods`, `Pod`,
@@ -378,10 +407,26 @@ mod tests {
     #[test]
     fn names_that_escape_the_path_are_rejected() {
         let pods = builtin("po").unwrap();
-        for bad in ["a/b", "..", ".", "", "x%2F", "a b", "a?b"] {
+        for bad in ["a/b", "..", ".", "", "x%2F", "a\nb", "\u{1b}[1m"] {
             let err = pods.object_path(Some("test"), bad).unwrap_err();
             assert!(matches!(err, Error::InvalidRequest(_)), "{bad:?}");
         }
         assert!(pods.collection_path(Some("../kube-system")).is_err());
+    }
+
+    #[test]
+    fn names_a_path_cannot_hold_are_percent_encoded_as_client_go_does() {
+        let pods = builtin("po").unwrap();
+        for (name, path) in [
+            ("héllo", "h%C3%A9llo"),
+            ("a b", "a%20b"),
+            ("a?b#c", "a%3Fb%23c"),
+            ("system:node:x", "system:node:x"),
+        ] {
+            assert_eq!(
+                pods.object_path(Some("test"), name).unwrap(),
+                format!("/api/v1/namespaces/test/pods/{path}")
+            );
+        }
     }
 }

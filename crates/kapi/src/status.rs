@@ -300,7 +300,34 @@ fn quote_start(text: &str) -> String {
     if cut.len() < text.len() {
         cut.push_str("...");
     }
-    format!("{cut:?}")
+    go_quote(&cut)
+}
+
+/// `text` in double quotes as Go's `%q` writes it (Rust's `{:?}` writes
+/// ESC as `\u{1b}`, Go as `\x1b`): quotes, backslashes and controls escaped.
+fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -314,6 +341,14 @@ mod tests {
         assert!(s.is_not_found());
         assert_eq!(s.message, r#"daemonsets.apps "gateway" not found"#);
         assert_eq!(s.details.unwrap().group, "apps");
+    }
+
+    #[test]
+    fn body_start_is_quoted_as_go_quotes_it() {
+        assert_eq!(
+            go_quote("a\"b\\c\u{1b}[1m\u{7}\u{9b}é\n"),
+            r#""a\"b\\c\x1b[1m\a\u009bé\n""#
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! TLS: the cluster CA bundle and the ureq/rustls settings built from it.
+//! TLS: the cluster CA bundle, read and checked certificate by certificate.
 
 use std::path::{Path, PathBuf};
 
@@ -53,7 +53,7 @@ fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, St
     }
     let mut certs = Vec::new();
     for (n, item) in CertificateDer::pem_slice_iter(pem).enumerate() {
-        let der = item.map_err(|e| format!("certificate {} is not valid PEM: {e}", n + 1))?;
+        let der = item.map_err(|e| pem_problem(n + 1, &e))?;
         let mut store = rustls::RootCertStore::empty();
         store
             .add(der.clone())
@@ -64,6 +64,27 @@ fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, St
         return Err("no PEM CERTIFICATE block found".into());
     }
     Ok(certs)
+}
+
+/// What is wrong with certificate `n`, in words: rustls-pki-types prints
+/// the missing END marker as a list of byte values.
+fn pem_problem(n: usize, e: &rustls_pki_types::pem::Error) -> String {
+    use rustls_pki_types::pem::Error::*;
+    match e {
+        MissingSectionEnd { .. } => format!(
+            "certificate {n} is cut short: its \"-----END CERTIFICATE-----\" line is missing \
+             (is the file truncated?)"
+        ),
+        IllegalSectionStart { .. } => {
+            format!("certificate {n} has a malformed \"-----BEGIN ...-----\" line")
+        }
+        Base64Decode(_) => format!(
+            "certificate {n} is not valid PEM: its base64 text is damaged \
+             (is the file truncated or edited?)"
+        ),
+        SectionTooLarge => format!("certificate {n} is larger than PEM allows (256 MB)"),
+        _ => format!("certificate {n} could not be read as PEM"),
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +112,24 @@ mod tests {
         assert!(parse_pem(corrupt.as_bytes())
             .unwrap_err()
             .contains("certificate 1"));
+    }
+
+    #[test]
+    fn a_truncated_bundle_names_the_certificate_in_words() {
+        let cut = &CA_PEM[..CA_PEM.len() / 2];
+        let bundle = format!("{OTHER_CA_PEM}\n{cut}");
+        let err = parse_pem(bundle.as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            "certificate 2 is cut short: its \"-----END CERTIFICATE-----\" line is missing \
+             (is the file truncated?)"
+        );
+        let damaged = CA_PEM.replacen("MI", "M!", 1);
+        let err = parse_pem(damaged.as_bytes()).unwrap_err();
+        assert!(
+            err.starts_with("certificate 1 is not valid PEM: its base64"),
+            "{err}"
+        );
     }
 
     #[test]

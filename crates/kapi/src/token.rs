@@ -15,6 +15,12 @@ use crate::{Error, Result};
 /// earliest 8 minutes into a 10-minute token), so a minute is always in time.
 pub const TOKEN_RELOAD_PERIOD: Duration = Duration::from_secs(50);
 
+/// The largest token file read, in bytes. A service-account token is a
+/// JWT of 1 to 2 KB; OIDC tokens with many groups run to a few KB. The API
+/// server refuses request headers past 1 MiB in all, and a file this large
+/// is not a token: kapi refuses it, naming the file and its size.
+pub const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+
 /// A credential. Its `Debug` and `Display` print `<masked>`, so it cannot
 /// leak through logging, error messages or panics.
 #[derive(Clone, PartialEq, Eq)]
@@ -114,16 +120,51 @@ impl TokenFile {
 }
 
 fn read(path: &Path) -> Result<Secret> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+    use std::io::Read;
+    let read_error = |source| Error::ReadFile {
         what: "token",
         path: path.to_path_buf(),
         source,
-    })?;
-    let token = text.trim();
+    };
+    let invalid = |reason: String| Error::InvalidToken {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(invalid(format!(
+            "it is {size} bytes, more than the {MAX_TOKEN_BYTES} kapi accepts \
+             (a service-account token is 1-2 KB); point kapi at the token file"
+        )));
+    }
+    let token = bytes.trim_ascii();
     if token.is_empty() {
         return Err(Error::EmptyToken(path.to_path_buf()));
     }
-    Ok(Secret::new(token.to_string()))
+    // Never the byte's neighbours: they are part of the secret.
+    if let Some(at) = token
+        .iter()
+        .position(|b| b.is_ascii_control() || !b.is_ascii())
+    {
+        let offset = at + (token.as_ptr() as usize - bytes.as_ptr() as usize);
+        let what = if token[at].is_ascii() {
+            "a control character"
+        } else {
+            "a non-ASCII byte"
+        };
+        return Err(invalid(format!(
+            "it holds {what} (0x{:02x} at byte {offset}); a bearer token is one line of \
+             printable ASCII: write the token alone to the file",
+            token[at]
+        )));
+    }
+    // Only ASCII is left, so this cannot fail; no unwrap on file content.
+    let token = String::from_utf8_lossy(token).into_owned();
+    Ok(Secret::new(token))
 }
 
 #[cfg(test)]
@@ -193,6 +234,33 @@ mod tests {
         fs::write(&path, "\n").unwrap();
         assert!(!file.reload());
         assert_eq!(file.current().expose(), "good");
+    }
+
+    #[test]
+    fn control_and_non_ascii_bytes_name_the_file_and_the_byte_not_the_token() {
+        let path = temp_token("nul", "\nabc\0secret\n");
+        let err = TokenFile::open(&path).unwrap_err().to_string();
+        assert!(err.contains(&format!("{:?}", path.as_path())), "{err}");
+        assert!(
+            err.contains("a control character (0x00 at byte 4)"),
+            "{err}"
+        );
+        assert!(!err.contains("secret") && !err.contains("abc"), "{err}");
+        let path = temp_token("utf8", "tök");
+        let err = TokenFile::open(&path).unwrap_err().to_string();
+        assert!(err.contains("a non-ASCII byte (0xc3 at byte 1)"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_token_file_is_refused_with_its_size() {
+        let path = temp_token("huge", &"a".repeat(1 << 20));
+        let err = TokenFile::open(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("it is 1048576 bytes, more than the 65536"),
+            "{err}"
+        );
+        let path = temp_token("max", &"a".repeat(MAX_TOKEN_BYTES as usize));
+        assert!(TokenFile::open(&path).is_ok());
     }
 
     #[test]

@@ -124,6 +124,19 @@ pub(crate) fn map_io_error(e: io::Error, target: &Target) -> Error {
 fn timeout(t: ureq::Timeout, target: &Target) -> Error {
     use ureq::Timeout::*;
     let limits = target.limits;
+    // ureq reports the phase's own reason when a connect attempt to the
+    // last address times out, even when it was the whole-request budget
+    // (shorter than the connect limit) that ran out. A connect or resolve
+    // limit cannot fire before the whole-request limit when it is the
+    // longer one, so then it was --request-timeout.
+    let whole_first = matches!(
+        (limits.whole, limits.connect),
+        (Some(whole), Some(connect)) if whole < connect
+    );
+    let t = match t {
+        Resolve | Connect if whole_first => Global,
+        t => t,
+    };
     let (phase, after) = match t {
         Resolve => ("resolving the server's name", limits.connect),
         Connect => ("connecting (TCP and TLS handshake)", limits.connect),
@@ -186,6 +199,24 @@ mod tests {
         assert!(
             e.to_string().contains("server [::1]:6443 was refused"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_under_a_shorter_request_timeout_names_the_request_timeout() {
+        let mut short = target("https://h:1");
+        short.limits.connect = Some(Duration::from_secs(30));
+        for reason in [ureq::Timeout::Connect, ureq::Timeout::Resolve] {
+            assert_eq!(
+                timeout(reason, &short).to_string(),
+                "timed out waiting for the whole request (--request-timeout) for GET \
+                 https://h:1/version after 5s"
+            );
+        }
+        short.limits.whole = Some(Duration::from_secs(60));
+        assert_eq!(
+            timeout(ureq::Timeout::Connect, &short).to_string(),
+            "timed out connecting (TCP and TLS handshake) for GET https://h:1/version after 30s"
         );
     }
 

@@ -196,7 +196,7 @@ pub fn can_i(args: Vec<OsString>) -> Result<ExitCode> {
                 }
             }
         }
-        println!("{line}");
+        println!("{}", crate::output::escape::text(&line));
     }
     Ok(if allowed {
         ExitCode::SUCCESS

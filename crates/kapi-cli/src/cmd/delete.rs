@@ -294,6 +294,7 @@ fn print_deleted(
     name: &str,
 ) -> Result<()> {
     let kind = target.resource.kind_group();
+    let name = crate::output::escape::cell(name);
     if options.name_only {
         writeln!(out, "{kind}/{name}")?;
         return Ok(());

@@ -192,7 +192,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let printed = printer.finish(&mut out)?;
     out.finish()?;
     for error in &errors {
-        eprintln!("{error}");
+        eprintln!("{}", crate::output::escape::text(error));
     }
     let failed = !errors.is_empty();
     if printed == 0
@@ -236,7 +236,9 @@ fn get_one(api: &kapi::Api<'_>, name: &str, table: bool) -> kapi::Result<serde_j
     if table {
         request = request.header("Accept", TABLE_ACCEPT);
     }
-    request.json()
+    // An object, not any JSON: a `null` or a number would print as an
+    // object without a name (`pod/`).
+    request.json().map(serde_json::Value::Object)
 }
 
 /// kubectl's note on stderr when a list came back empty.

@@ -37,7 +37,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         let client = connect::client("version", &m)?;
         let version: serde_json::Value = client.get("/version").json()?;
         let git = version["gitVersion"].as_str().unwrap_or("unknown");
-        writeln!(out, "Server Version: {git}")?;
+        writeln!(out, "Server Version: {}", crate::output::escape::cell(git))?;
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::args::{switch, value, Flag, UsageError};
 use crate::connect;
 use crate::error::{exit, Error, Result};
-use crate::output;
+use crate::output::{self, escape};
 use condition::Condition;
 use progress::Progress;
 use tracker::{Conditions, Outcome, Target, Tracker};
@@ -226,18 +226,18 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         match done? {
             Done::Met(lines) => {
                 for line in lines {
-                    writeln!(out, "{line}")?;
+                    writeln!(out, "{}", escape::text(&line))?;
                 }
                 out.flush()?;
             }
             Done::Failed(message) => {
                 out.flush()?;
-                eprintln!("error: {message}");
+                eprintln!("error: {}", escape::text(&message));
                 return Ok(ExitCode::from(exit::FAIL_ON));
             }
             Done::TimedOut(message) => {
                 out.flush()?;
-                eprintln!("error: {message}");
+                eprintln!("error: {}", escape::text(&message));
                 return Ok(ExitCode::from(exit::TIMED_OUT));
             }
         }

@@ -255,7 +255,12 @@ impl Printer {
             Format::Table { .. } => {}
             Format::Name => {
                 let name = item["metadata"]["name"].as_str().unwrap_or_default();
-                writeln!(out, "{}/{name}", resource.kind_group())?;
+                writeln!(
+                    out,
+                    "{}/{}",
+                    resource.kind_group(),
+                    super::escape::cell(name)
+                )?;
             }
             Format::Json if self.single => write_json(out, &item)?,
             Format::Yaml if self.single => write_yaml(out, &item)?,

@@ -96,6 +96,7 @@ impl ResultPrinter {
         object: &Value,
         operation: &str,
     ) -> Result<()> {
+        let name = super::escape::cell(name);
         match self.format {
             ResultFormat::Line => writeln!(out, "{kind}/{name} {operation}{}", self.suffix)?,
             ResultFormat::Name => writeln!(out, "{kind}/{name}")?,

@@ -20,9 +20,11 @@ pub struct TabWriter {
 }
 
 impl TabWriter {
-    /// Queues one row.
+    /// Queues one row. Control characters in a cell are escaped (see
+    /// [`super::escape::cell`]): a cell is server text, on one line.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.into_iter().map(super::escape::cell_owned).collect());
     }
 
     /// Writes the queued rows, aligned, and forgets them.

@@ -3,6 +3,8 @@
 //! One integration binary (ripgrep's layout); one module per area.
 
 mod auth;
+mod bad_input;
+mod escape;
 mod foundation;
 mod read;
 mod redirects;

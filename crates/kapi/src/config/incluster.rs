@@ -35,7 +35,7 @@ pub(super) fn load(env: &dyn Fn(&str) -> Option<String>, dir: &Path) -> Result<C
     let ca = CaBundle::from_file(&dir.join(CA_FILE))?;
     let namespace = match nonempty(POD_NAMESPACE_ENV) {
         Some(ns) => ns,
-        None => read_namespace(&dir.join(NAMESPACE_FILE)),
+        None => read_namespace(&dir.join(NAMESPACE_FILE))?,
     };
     let mut config = Config::new(server).with_namespace(namespace);
     config.ca = Some(ca);
@@ -78,13 +78,29 @@ fn is_dns_name(host: &str) -> bool {
 }
 
 /// The namespace file, trimmed; `default` when it is missing or empty.
-fn read_namespace(path: &Path) -> String {
-    match std::fs::read_to_string(path) {
+/// One holding control characters is an error naming the file: otherwise
+/// the first request would be refused for a namespace the user never typed.
+fn read_namespace(path: &Path) -> Result<String> {
+    let ns = match std::fs::read_to_string(path) {
         Ok(ns) if !ns.trim().is_empty() => ns.trim().to_string(),
-        Ok(_) => "default".into(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => "default".into(),
+        Ok(_) => return Ok("default".into()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok("default".into()),
         // Unreadable is treated like missing, as clientcmd does.
-        Err(_) => "default".into(),
+        Err(_) => return Ok("default".into()),
+    };
+    match ns.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Error::ReadFile {
+            what: "namespace",
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "it holds a control character ({:?}); write the namespace alone, or set {POD_NAMESPACE_ENV}",
+                    c
+                ),
+            ),
+        }),
+        None => Ok(ns),
     }
 }
 

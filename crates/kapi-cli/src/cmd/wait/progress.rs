@@ -67,6 +67,8 @@ impl Progress {
     /// Shows `text` (e.g. `waiting for daemonset.apps/gateway:
     /// {.status.numberReady}=19, want 20`); the elapsed time is added.
     pub fn update(&mut self, text: &str) {
+        // One status line, often with a server value in it.
+        let text = &*crate::output::escape::cell(text);
         match &mut self.mode {
             Mode::Terminal { shared, .. } => {
                 let mut line = lock(shared);
@@ -87,6 +89,7 @@ impl Progress {
     /// Prints a message line on stderr (clearing the status line first).
     pub fn note(&mut self, message: &str) {
         self.clear();
+        let message = crate::output::escape::text(message);
         let _ = writeln!(std::io::stderr().lock(), "{message}");
     }
 
