@@ -147,12 +147,14 @@ impl Builder {
             .local_addr()
             .expect("a bound listener has an address");
         api.set_address(addr.to_string());
+        let hangup = tokio::sync::watch::Sender::new(0u64);
         let front = Arc::new(Front {
             tls,
             auth: auth.clone(),
             requests: requests.clone(),
             upstream: *mock.address(),
             api: api.clone(),
+            hangup: hangup.clone(),
         });
         runtime.spawn(front.serve(listener));
 
@@ -166,6 +168,7 @@ impl Builder {
             api,
             auth,
             serving,
+            hangup,
         })
     }
 }

@@ -40,6 +40,9 @@ pub(crate) struct Front {
     /// wiremock's plain-HTTP address.
     pub(crate) upstream: SocketAddr,
     pub(crate) api: Arc<Api>,
+    /// Bumped by [`FakeApiServer::close_connections`](crate::FakeApiServer::close_connections):
+    /// every open connection is dropped.
+    pub(crate) hangup: tokio::sync::watch::Sender<u64>,
 }
 
 impl Front {
@@ -63,6 +66,7 @@ impl Front {
         let _ = tcp.set_nodelay(true);
         // A failed handshake is expected: tests make clients reject our
         // certificate on purpose.
+        let mut hangup = self.hangup.subscribe();
         let Ok(tls) = self.tls.accept(tcp).await else {
             return;
         };
@@ -73,9 +77,12 @@ impl Front {
         });
         // Errors here are clients going away mid-request (or a watch cut on
         // purpose): nothing to do.
-        let _ = http1::Builder::new()
-            .serve_connection(TokioIo::new(tls), service)
-            .await;
+        let serving = http1::Builder::new().serve_connection(TokioIo::new(tls), service);
+        tokio::select! {
+            _ = serving => {}
+            // The connection is dropped as it is, as when a server restarts.
+            _ = hangup.changed() => {}
+        }
     }
 
     async fn handle(&self, request: Request<Incoming>, upstream: &Upstream) -> Response<Body> {

@@ -48,6 +48,8 @@ pub struct FakeApiServer {
     auth: Authenticator,
     /// The certificate new TLS handshakes get.
     serving: Arc<crate::tls::ServingCert>,
+    /// Drops every open connection when bumped.
+    hangup: tokio::sync::watch::Sender<u64>,
     /// Directories of [`add_service_account`](Self::add_service_account),
     /// removed on drop.
     accounts: Mutex<Vec<ServiceAccountDir>>,
@@ -64,6 +66,7 @@ pub(crate) struct Parts {
     pub(crate) api: Arc<Api>,
     pub(crate) auth: Authenticator,
     pub(crate) serving: Arc<crate::tls::ServingCert>,
+    pub(crate) hangup: tokio::sync::watch::Sender<u64>,
 }
 
 impl FakeApiServer {
@@ -78,6 +81,7 @@ impl FakeApiServer {
             api: parts.api,
             auth: parts.auth,
             serving: parts.serving,
+            hangup: parts.hangup,
             accounts: Mutex::new(Vec::new()),
         }
     }
@@ -166,6 +170,13 @@ impl FakeApiServer {
             &pki.join(format!("{name}.crt")),
             &pki.join(format!("{name}.key")),
         );
+    }
+
+    /// Drops every open connection at once, mid-response or idle, as a
+    /// restarting server or a load balancer does: clients must connect
+    /// again (and shake hands with the certificate served now).
+    pub fn close_connections(&self) {
+        self.hangup.send_modify(|generation| *generation += 1);
     }
 
     /// The in-cluster environment for this server: `KUBERNETES_SERVICE_HOST`,

@@ -3,6 +3,7 @@
 //! One integration binary (ripgrep's layout); one module per area.
 
 mod auth;
+mod ca_rotation;
 mod bad_input;
 mod escape;
 mod foundation;

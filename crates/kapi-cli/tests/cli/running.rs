@@ -98,6 +98,13 @@ impl Running {
         }
     }
 
+    /// Ends a process that would run on (a watch) and returns what
+    /// [`finish`](Self::finish) does.
+    pub fn stop(mut self) -> (ExitStatus, String, String) {
+        let _ = self.child.kill();
+        self.finish()
+    }
+
     /// Waits for the process to exit (panics after [`PATIENCE`]) and
     /// returns its status, the rest of stdout and all of stderr.
     pub fn finish(mut self) -> (ExitStatus, String, String) {
