@@ -6,6 +6,7 @@
 //! - `demo`: kapi in in-cluster mode against the fake API server.
 //! - `dist`: the static release binary, its size against the budget.
 //! - `bench`: wall time and peak RSS, beside curl and kubectl.
+//! - `soak [--minutes N]`: long-running kapi under rotation and faults.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
 //! - `kind [--keep]`: ci/scenario.sh as a Job in a real kind cluster.
 //! - `fixtures [--check]`: regenerate `fixtures/pki` and
@@ -19,6 +20,7 @@ mod dist;
 mod fixtures;
 mod kind;
 mod scenario_log;
+mod soak;
 mod test;
 
 use std::env;
@@ -32,6 +34,8 @@ tasks:
     demo                  run kapi's in-pod recipes against the built-in fake API server
     dist                  build the static release binary and check its size
     bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
+    soak [--minutes N]    kapi wait and get -w for N minutes (default 10) under token and CA
+                          rotation and injected faults; fails on any failed request
     busybox               run ci/scenario.sh in a busybox root against the fake API server
     kind [--keep]         run ci/scenario.sh as a Job in a kind cluster (needs docker, kind, kubectl)
     fixtures [--check]    regenerate the committed fixtures (or check them)";
@@ -56,6 +60,7 @@ fn run() -> anyhow::Result<()> {
         Some("busybox") => busybox::run(rest),
         Some("bench") => bench::run(rest),
         Some("kind") => kind::run(rest),
+        Some("soak") => soak::run(rest),
         Some("fixtures") => fixtures::run(rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");

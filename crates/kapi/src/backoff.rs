@@ -33,7 +33,10 @@ impl Backoff {
     pub(crate) fn next_delay(&self) -> Duration {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        if state.last.is_some_and(|t| now.duration_since(t) >= BACKOFF_RESET) {
+        if state
+            .last
+            .is_some_and(|t| now.duration_since(t) >= BACKOFF_RESET)
+        {
             state.failures = 0;
         }
         state.failures = state.failures.saturating_add(1);
@@ -45,9 +48,7 @@ impl Backoff {
 /// The delay before retry number `failures` (from 1), before jitter.
 pub(crate) fn ceiling(failures: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
-    BACKOFF_BASE
-        .saturating_mul(1 << doublings)
-        .min(BACKOFF_MAX)
+    BACKOFF_BASE.saturating_mul(1 << doublings).min(BACKOFF_MAX)
 }
 
 /// A delay drawn evenly from (0, `max`]: many clients that failed together
@@ -91,7 +92,10 @@ mod tests {
         let backoff = Backoff::default();
         let delays: Vec<Duration> = (0..6).map(|_| backoff.next_delay()).collect();
         for (n, d) in delays.iter().enumerate() {
-            assert!(*d > Duration::ZERO && *d <= ceiling(n as u32 + 1), "{n}: {d:?}");
+            assert!(
+                *d > Duration::ZERO && *d <= ceiling(n as u32 + 1),
+                "{n}: {d:?}"
+            );
         }
         let draws: Vec<Duration> = (0..50).map(|_| full_jitter(BACKOFF_MAX)).collect();
         assert!(draws.iter().any(|d| *d != draws[0]), "no jitter");

@@ -12,19 +12,19 @@ use ureq::{Agent, AsSendBody};
 
 use crate::api::Api;
 use crate::backoff::Backoff;
-use crate::connector::TlsConnector;
-use crate::redirect::{self, Next, Origin, MAX_REDIRECTS};
-use crate::retry::{parse_retry_after, retry_status, MAX_ATTEMPTS, MAX_RETRY_AFTER};
-use crate::trust::Trust;
 use crate::config::{Auth, Config};
+use crate::connector::TlsConnector;
 use crate::discovery::Discovery;
+use crate::redirect::{self, Next, Origin, MAX_REDIRECTS};
 use crate::request::Request;
 use crate::resolver::SystemResolver;
 use crate::resource::{ApiResource, TypeName};
 use crate::response::Response;
+use crate::retry::{parse_retry_after, retry_status, MAX_ATTEMPTS, MAX_RETRY_AFTER};
 use crate::status::Status;
 use crate::trace::Trace;
 use crate::transport_error::{map_ureq_error, Limits, Target};
+use crate::trust::Trust;
 use crate::{Error, Result};
 
 /// `Accept` for requests that do not ask for something else: client-go's.
@@ -101,9 +101,10 @@ impl Client {
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .build();
         // TCP, then TLS with kapi's own certificate check (trust.rs).
-        let connector = ()
-            .chain(TcpConnector::default())
-            .chain(TlsConnector::new(trust.clone(), config.insecure_skip_tls_verify()));
+        let connector = ().chain(TcpConnector::default()).chain(TlsConnector::new(
+            trust.clone(),
+            config.insecure_skip_tls_verify(),
+        ));
         Ok(Client {
             inner: Arc::new(Inner {
                 // Our own resolver instead of glibc's getaddrinfo: see
@@ -342,14 +343,12 @@ impl Client {
                         url = to;
                         continue;
                     }
-                    Next::Follow(to) => {
-                        return Err(Error::Redirect {
-                            request: target.describe(),
-                            message: format!(
-                                "a redirect to {to} after {MAX_REDIRECTS} redirects in a row; stopped"
-                            ),
-                        })
-                    }
+                    Next::Follow(to) => return Err(Error::Redirect {
+                        request: target.describe(),
+                        message: format!(
+                            "a redirect to {to} after {MAX_REDIRECTS} redirects in a row; stopped"
+                        ),
+                    }),
                     Next::Refuse(message) => {
                         return Err(Error::Redirect {
                             request: target.describe(),
@@ -533,7 +532,9 @@ impl Client {
             );
         }
         match req.body_ref() {
-            Some((bytes, _)) => self.run(builder.body(bytes).map_err(ureq::Error::from)?, req, global),
+            Some((bytes, _)) => {
+                self.run(builder.body(bytes).map_err(ureq::Error::from)?, req, global)
+            }
             None => self.run(builder.body(()).map_err(ureq::Error::from)?, req, global),
         }
     }

@@ -171,7 +171,14 @@ mod tests {
     #[test]
     fn reads_follow_redirects_anywhere() {
         assert_eq!(
-            next("GET", URL, &server(), 302, "Found", Some("https://other:1/x")),
+            next(
+                "GET",
+                URL,
+                &server(),
+                302,
+                "Found",
+                Some("https://other:1/x")
+            ),
             Next::Follow("https://other:1/x".into())
         );
     }
@@ -184,7 +191,14 @@ mod tests {
                 next("POST", URL, &server(), status, "", Some(same)),
                 Next::Follow(same.into())
             );
-            let other = next("POST", URL, &server(), status, "", Some("https://10.0.0.1:6444/x"));
+            let other = next(
+                "POST",
+                URL,
+                &server(),
+                status,
+                "",
+                Some("https://10.0.0.1:6444/x"),
+            );
             assert!(
                 matches!(&other, Next::Refuse(m) if m.contains("another server") && m.contains("nothing was written")),
                 "{other:?}"

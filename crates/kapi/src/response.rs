@@ -126,12 +126,8 @@ pub(crate) fn decode_error(source: serde_json::Error, request: String, target: &
         let io: io::Error = source.into();
         return Error::from_io_with(io, target);
     }
-    if source.is_eof() {
-        return Error::Transport {
-            server: target.server.clone(),
-            message: format!("the response to {request} ended early: {source}"),
-        };
-    }
+    // A body that ended before its JSON did (is_eof) is a decode error
+    // too: the connection worked, the answer is incomplete.
     Error::Decode { request, source }
 }
 

@@ -121,7 +121,10 @@ mod tests {
             Some(0),
             "the epoch"
         );
-        assert_eq!(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
     }
 
     #[test]

@@ -123,7 +123,11 @@ impl Trust {
     fn reload(&self, path: &Path, stamp: Option<Stamp>, state: &mut State) {
         state.stamp = stamp;
         let bundle = CaBundle::from_file(path);
-        match bundle.as_ref().ok().and_then(|b| verifier_for(b, &self.provider)) {
+        match bundle
+            .as_ref()
+            .ok()
+            .and_then(|b| verifier_for(b, &self.provider))
+        {
             Some(verifier) => {
                 state.verifier = Some(verifier);
                 state.rejected = None;
@@ -145,7 +149,11 @@ impl Trust {
     }
 
     fn note(&self, line: &str) {
-        let notify = self.notify.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let notify = self
+            .notify
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(notify) = notify {
             notify(line);
         }

@@ -930,7 +930,7 @@ fn bad_server_bodies() {
             "truncated JSON",
             &["get", "pod", "b2"],
             1,
-            "/pods/b2 ended early: EOF while parsing a list",
+            "/pods/b2: EOF while parsing a list",
         )
         .canned((
             "GET",
@@ -982,7 +982,7 @@ fn bad_server_bodies() {
             "a never-ending line",
             &["get", "pod", "b6"],
             1,
-            "/pods/b6 ended early: EOF while parsing a string",
+            "/pods/b6: EOF while parsing a string",
         )
         .canned((
             "GET",

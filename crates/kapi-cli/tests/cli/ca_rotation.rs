@@ -26,7 +26,16 @@ fn a_rotated_ca_is_trusted_by_the_next_connection() {
     let server = FakeApiServer::start();
     let watch = Running::start(
         &server,
-        &["get", "cm", "app-config", "-w", "--watch-only", "-o", "name", "-v=2"],
+        &[
+            "get",
+            "cm",
+            "app-config",
+            "-w",
+            "--watch-only",
+            "-o",
+            "name",
+            "-v=2",
+        ],
     );
     assert!(server.wait_for_watches(1, PATIENCE));
 
@@ -60,7 +69,16 @@ fn an_unusable_new_ca_file_keeps_the_old_roots_and_says_so_once() {
     let server = FakeApiServer::start();
     let watch = Running::start(
         &server,
-        &["get", "cm", "app-config", "-w", "--watch-only", "-o", "name", "-v=2"],
+        &[
+            "get",
+            "cm",
+            "app-config",
+            "-w",
+            "--watch-only",
+            "-o",
+            "name",
+            "-v=2",
+        ],
     );
     assert!(server.wait_for_watches(1, PATIENCE));
     server.set_ca_bundle("-----BEGIN CERTIFICATE-----\nMIIB");
@@ -94,4 +112,3 @@ fn without_the_new_ca_a_rotated_server_is_refused() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("not signed by a CA in"), "{stderr}");
 }
-

@@ -3,8 +3,8 @@
 //! One integration binary (ripgrep's layout); one module per area.
 
 mod auth;
-mod ca_rotation;
 mod bad_input;
+mod ca_rotation;
 mod escape;
 mod foundation;
 mod read;

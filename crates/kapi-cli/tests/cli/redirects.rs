@@ -16,7 +16,8 @@ use crate::util::{kapi, output_text};
 const CM: &str = "/api/v1/namespaces/test/configmaps/app-config";
 const CM_LIST: &str = "/api/v1/namespaces/test/configmaps";
 
-const NEW_CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
+const NEW_CM: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
 
 fn redirect_to(status: u16, location: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).insert_header("Location", location)
@@ -41,7 +42,10 @@ fn a_get_redirected_to_another_port_is_followed_without_the_token() {
             .and(path(CM))
             .respond_with(redirect_to(302, &format!("{}{CM}", elsewhere.url()))),
     );
-    let out = kapi(&home).args(["get", "cm", "app-config"]).output().unwrap();
+    let out = kapi(&home)
+        .args(["get", "cm", "app-config"])
+        .output()
+        .unwrap();
     let (_, stderr) = output_text(&out);
     // elsewhere saw the request, without credentials, and refused it.
     assert!(
@@ -81,7 +85,10 @@ fn a_watch_redirected_to_another_port_gets_no_token() {
         Mock::given(method("GET"))
             .and(path(CM_LIST))
             .and(query_param("watch", "1"))
-            .respond_with(redirect_to(307, &format!("{}{CM_LIST}?watch=true", elsewhere.url()))),
+            .respond_with(redirect_to(
+                307,
+                &format!("{}{CM_LIST}?watch=true", elsewhere.url()),
+            )),
     );
     let out = kapi(&home)
         .args(["get", "cm", "--watch-only", "--request-timeout=5s"])
@@ -104,7 +111,9 @@ fn the_second_page_of_a_list_redirected_elsewhere_gets_no_token() {
     home.mount(
         Mock::given(method("GET"))
             .and(path(CM_LIST))
-            .and(kapi_fake::wiremock::matchers::query_param_contains("continue", ""))
+            .and(kapi_fake::wiremock::matchers::query_param_contains(
+                "continue", "",
+            ))
             .respond_with(redirect_to(302, &format!("{}{CM_LIST}", elsewhere.url()))),
     );
     let out = kapi(&home)
@@ -137,14 +146,30 @@ fn assert_write_refused(status: u16, args: &[&str], stdin: Option<&str>, verb: &
     }
     let out = cmd.output().unwrap();
     let (stdout, stderr) = output_text(&out);
-    assert_eq!(out.status.code(), Some(1), "{args:?} {status}: {stdout}{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?} {status}: {stdout}{stderr}"
+    );
     assert!(
         stderr.contains("nothing was written"),
         "{args:?} {status}: {stderr}"
     );
     assert!(stderr.contains(&status.to_string()), "{stderr}");
-    for word in ["created", "configured", "patched", "labeled", "annotated", "deleted", "replaced", "serverside-applied"] {
-        assert!(!stdout.contains(word), "{args:?} {status}: printed success: {stdout}");
+    for word in [
+        "created",
+        "configured",
+        "patched",
+        "labeled",
+        "annotated",
+        "deleted",
+        "replaced",
+        "serverside-applied",
+    ] {
+        assert!(
+            !stdout.contains(word),
+            "{args:?} {status}: printed success: {stdout}"
+        );
     }
     // The write was sent once and never re-sent as a GET of the Location.
     let sent: Vec<_> = home
@@ -160,9 +185,16 @@ fn assert_write_refused(status: u16, args: &[&str], stdin: Option<&str>, verb: &
 
 #[test]
 fn writes_answered_by_a_redirect_fail_and_write_nothing() {
-    let cm_yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  mode: fast\n";
+    let cm_yaml =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  mode: fast\n";
     for status in [301, 302, 303] {
-        assert_write_refused(status, &["create", "-f", "-"], Some(NEW_CM), "POST", CM_LIST);
+        assert_write_refused(
+            status,
+            &["create", "-f", "-"],
+            Some(NEW_CM),
+            "POST",
+            CM_LIST,
+        );
         assert_write_refused(status, &["replace", "-f", "-"], Some(cm_yaml), "PUT", CM);
         assert_write_refused(
             status,
@@ -173,13 +205,32 @@ fn writes_answered_by_a_redirect_fail_and_write_nothing() {
         );
         assert_write_refused(
             status,
-            &["patch", "cm", "app-config", "--type=merge", "-p", r#"{"data":{"a":"b"}}"#],
+            &[
+                "patch",
+                "cm",
+                "app-config",
+                "--type=merge",
+                "-p",
+                r#"{"data":{"a":"b"}}"#,
+            ],
             None,
             "PATCH",
             CM,
         );
-        assert_write_refused(status, &["label", "cm", "app-config", "x=y"], None, "PATCH", CM);
-        assert_write_refused(status, &["annotate", "cm", "app-config", "x=y"], None, "PATCH", CM);
+        assert_write_refused(
+            status,
+            &["label", "cm", "app-config", "x=y"],
+            None,
+            "PATCH",
+            CM,
+        );
+        assert_write_refused(
+            status,
+            &["annotate", "cm", "app-config", "x=y"],
+            None,
+            "PATCH",
+            CM,
+        );
         assert_write_refused(
             status,
             &["delete", "cm", "app-config", "--wait=false"],
@@ -207,7 +258,11 @@ fn a_write_redirected_with_307_to_another_port_is_not_sent_there() {
     let (stdout, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stderr.contains("another server"), "{stderr}");
-    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "{:?}",
+        elsewhere.requests()
+    );
     assert!(home
         .object("/api/v1/namespaces/test/configmaps/settings")
         .is_none());
@@ -222,7 +277,13 @@ fn a_write_redirected_with_308_within_the_origin_is_resent_with_its_body() {
             .respond_with(redirect_to(308, CM_LIST)),
     );
     let out = kapi(&home)
-        .args(["raw", "POST", "/api/v1/namespaces/test/configmaps-old", "-f", "-"])
+        .args([
+            "raw",
+            "POST",
+            "/api/v1/namespaces/test/configmaps-old",
+            "-f",
+            "-",
+        ])
         .write_stdin(r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"}}"#)
         .output()
         .unwrap();
@@ -249,7 +310,10 @@ fn a_redirect_loop_stops_after_ten_with_an_error() {
             .and(path("/loop"))
             .respond_with(redirect_to(302, "/loop")),
     );
-    let out = kapi(&home).args(["get", "--raw", "/loop"]).output().unwrap();
+    let out = kapi(&home)
+        .args(["get", "--raw", "/loop"])
+        .output()
+        .unwrap();
     let (_, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("after 10 redirects"), "{stderr}");
@@ -261,8 +325,14 @@ fn a_redirect_loop_stops_after_ten_with_an_error() {
 fn a_redirect_without_location_is_an_error() {
     let home = FakeApiServer::start();
     home.respond("GET", "/nowhere", 302, "text/plain", "");
-    let out = kapi(&home).args(["get", "--raw", "/nowhere"]).output().unwrap();
+    let out = kapi(&home)
+        .args(["get", "--raw", "/nowhere"])
+        .output()
+        .unwrap();
     let (_, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("302 Found without a Location header"), "{stderr}");
+    assert!(
+        stderr.contains("302 Found without a Location header"),
+        "{stderr}"
+    );
 }

@@ -64,7 +64,10 @@ fn a_get_throttled_with_retry_after_is_retried_and_logged_at_v4() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout, "configmap/app-config\n");
     assert_eq!(count(&server, "GET", CM), 3);
-    let retries: Vec<&str> = stderr.lines().filter(|l| l.contains("Retrying request")).collect();
+    let retries: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("Retrying request"))
+        .collect();
     assert_eq!(retries.len(), 2, "{stderr}");
     for line in &retries {
         assert!(line.contains("429 TooManyRequests"), "{line}");
@@ -94,7 +97,10 @@ fn retry_after_as_an_http_date_is_honoured() {
     let (stdout, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout, "configmap/app-config\n");
-    assert!(stderr.contains(r#"reason="503 ServiceUnavailable" delay="0s""#), "{stderr}");
+    assert!(
+        stderr.contains(r#"reason="503 ServiceUnavailable" delay="0s""#),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -110,8 +116,14 @@ fn a_get_answered_503_without_retry_after_backs_off_and_retries() {
     assert_eq!(stdout, "configmap/app-config\n");
     assert_eq!(count(&server, "GET", CM), 2);
     // The first backoff is at most 0.8 s (full jitter).
-    let line = stderr.lines().find(|l| l.contains("Retrying request")).unwrap();
-    assert!(line.contains("ms\"") || line.contains("delay=\"0s\""), "{line}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("Retrying request"))
+        .unwrap();
+    assert!(
+        line.contains("ms\"") || line.contains("delay=\"0s\""),
+        "{line}"
+    );
 }
 
 #[test]
@@ -193,7 +205,13 @@ fn retries_end_after_ten_attempts_with_the_count_and_the_last_answer() {
 #[test]
 fn a_retry_after_longer_than_the_deadline_ends_the_wait_at_once() {
     let server = FakeApiServer::start();
-    first_n(&server, "GET", "/api/v1/namespaces/test/pods", 100, too_many("30"));
+    first_n(
+        &server,
+        "GET",
+        "/api/v1/namespaces/test/pods",
+        100,
+        too_many("30"),
+    );
     let started = Instant::now();
     let out = kapi(&server)
         .args(["wait", "--for=condition=Ready", "pod/web", "--timeout=3s"])
@@ -204,7 +222,11 @@ fn a_retry_after_longer_than_the_deadline_ends_the_wait_at_once() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("timed out waiting"), "{stderr}");
     // Not 30 s: the wait knew the retry could not happen in time.
-    assert!(started.elapsed() < Duration::from_secs(25), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -231,7 +253,11 @@ fn wait_timeout_cuts_off_a_watch_the_server_never_answers() {
     );
     // The watch would otherwise have been given its timeoutSeconds plus a
     // grace of silence: minutes.
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -253,5 +279,9 @@ fn delete_wait_timeout_cuts_off_a_watch_the_server_never_answers() {
     let (_, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("timed out"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
