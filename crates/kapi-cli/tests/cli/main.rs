@@ -4,6 +4,7 @@
 
 mod auth;
 mod foundation;
+mod manifest;
 mod read;
 mod running;
 mod util;
