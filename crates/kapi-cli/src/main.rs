@@ -9,7 +9,6 @@ mod args;
 mod cmd;
 mod connect;
 mod error;
-mod manifest;
 mod objects;
 mod output;
 

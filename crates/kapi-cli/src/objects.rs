@@ -12,13 +12,13 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use kapi::{Api, ApiResource, Client, ListParams};
+use kapi::manifest::{flatten_lists, Documents, ManifestError};
+use kapi::{Api, ApiResource, Client, FieldValidation, ListParams};
 use serde_json::Value;
 
 use crate::args::{Matches, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
-use crate::manifest::{flatten_lists, parse_manifests};
 use crate::output::{self, result::ResultFormat, result::ResultPrinter};
 
 /// The namespace rules of one command line.
@@ -78,56 +78,133 @@ impl Target {
     }
 }
 
-/// The documents of every `-f` value, parsed and with `List`s flattened, as
-/// (source, object) pairs. Values may be comma-separated (`-f a.yaml,b.yaml`),
-/// `-` for stdin, or a directory (its `.json`, `.yaml` and `.yml` files, in
-/// name order). Every file is parsed before anything is sent, so a typo in
-/// the third document does not leave the first two half applied.
-pub fn read_files(values: &[&str]) -> Result<Vec<(String, Value)>> {
-    let mut paths: Vec<String> = Vec::new();
-    for value in values {
-        for part in value.split(',').filter(|p| !p.is_empty()) {
-            let path = Path::new(part);
-            if part != "-" && path.is_dir() {
-                paths.extend(manifest_files(path)?);
-            } else {
-                paths.push(part.to_string());
-            }
-        }
-    }
-    let mut docs = Vec::new();
-    let mut stdin_read = false;
-    for path in paths {
-        let bytes = if path == "-" {
-            if stdin_read {
-                continue;
-            }
-            stdin_read = true;
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::msg(format!("failed to read stdin: {e}")))?;
-            bytes
-        } else {
-            std::fs::read(&path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    Error::msg(format!("the path {path:?} does not exist"))
+/// The objects of every `-f` value, read one document at a time, with
+/// `List`s flattened, as (source, object) pairs. Values may be
+/// comma-separated (`-f a.yaml,b.yaml`), `-` for stdin, or a directory (its
+/// `.json`, `.yaml` and `.yml` files, in name order).
+///
+/// Like kubectl's builder, it hands out each object before it reads the
+/// next document, so memory holds one document, and the objects before a
+/// broken document are acted on. A broken document ends its file (the
+/// error is the item); the next file is read.
+pub struct ManifestObjects {
+    paths: std::vec::IntoIter<String>,
+    validation: FieldValidation,
+    current: Option<ManifestFile>,
+    /// The items of the current document (more than one for a `List`).
+    items: std::collections::VecDeque<Value>,
+    stdin_read: bool,
+}
+
+/// A manifest being read: its source name and its documents.
+type ManifestFile = (String, Documents<Box<dyn Read>>);
+
+impl ManifestObjects {
+    /// Checks that every path exists (nothing is read yet). With
+    /// `FieldValidation::Strict` a repeated key in a manifest is an error,
+    /// with `Warn` a `Warning:` line on stderr, with `Ignore` nothing.
+    pub fn open(values: &[&str], validation: FieldValidation) -> Result<ManifestObjects> {
+        let mut paths: Vec<String> = Vec::new();
+        for value in values {
+            for part in value.split(',').filter(|p| !p.is_empty()) {
+                let path = Path::new(part);
+                if part == "-" {
+                    paths.push(part.to_string());
+                } else if path.is_dir() {
+                    paths.extend(manifest_files(path)?);
+                } else if path.exists() {
+                    paths.push(part.to_string());
+                } else {
+                    return Err(Error::msg(format!("the path {part:?} does not exist")));
                 }
-                _ => Error::msg(format!("failed to read {path:?}: {e}")),
-            })?
-        };
-        let parsed = parse_manifests(&path, &bytes).map_err(|e| Error::msg(e.to_string()))?;
-        let source = if path == "-" {
-            "STDIN".to_string()
-        } else {
-            path
-        };
-        for doc in flatten_lists(parsed) {
-            docs.push((source.clone(), doc));
+            }
+        }
+        Ok(ManifestObjects {
+            paths: paths.into_iter(),
+            validation,
+            current: None,
+            items: Default::default(),
+            stdin_read: false,
+        })
+    }
+
+    /// The next file, opened; `None` after the last.
+    fn next_file(&mut self) -> Option<Result<ManifestFile>> {
+        loop {
+            let path = self.paths.next()?;
+            let reader: Box<dyn Read> = if path == "-" {
+                if self.stdin_read {
+                    continue;
+                }
+                self.stdin_read = true;
+                Box::new(std::io::stdin().lock())
+            } else {
+                match std::fs::File::open(&path) {
+                    Ok(file) => Box::new(file),
+                    Err(e) => {
+                        return Some(Err(Error::msg(format!("failed to read {path:?}: {e}"))))
+                    }
+                }
+            };
+            let documents = Documents::new(&path, reader).field_validation(self.validation);
+            let source = if path == "-" {
+                "STDIN".to_string()
+            } else {
+                path
+            };
+            return Some(Ok((source, documents)));
         }
     }
-    Ok(docs)
+}
+
+impl Iterator for ManifestObjects {
+    type Item = Result<(String, Value)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let (Some(item), Some((source, _))) = (self.items.pop_front(), &self.current) {
+                return Some(Ok((source.clone(), item)));
+            }
+            let Some((_, documents)) = &mut self.current else {
+                match self.next_file()? {
+                    Ok(file) => self.current = Some(file),
+                    Err(e) => return Some(Err(e)),
+                }
+                continue;
+            };
+            match documents.next() {
+                Some(Ok(doc)) => {
+                    for warning in doc.warnings() {
+                        eprintln!("Warning: {warning}");
+                    }
+                    self.items.extend(flatten_lists(vec![doc.into_value()]));
+                }
+                Some(Err(e)) => {
+                    self.current = None;
+                    return Some(Err(manifest_error(&e)));
+                }
+                None => self.current = None,
+            }
+        }
+    }
+}
+
+/// A manifest that cannot be read, with the fix for a repeated key.
+fn manifest_error(e: &ManifestError) -> Error {
+    if e.is_duplicate_field() {
+        Error::msg(format!(
+            "{e}\nremove one of them, or pass --validate=warn to keep the last one"
+        ))
+    } else {
+        Error::msg(e.to_string())
+    }
+}
+
+/// All objects of `values` (see [`ManifestObjects`]), read before anything
+/// is sent; the first unreadable document is the error. Repeated keys keep
+/// their last value (these commands have no `--validate`).
+pub fn read_files(values: &[&str]) -> Result<Vec<(String, Value)>> {
+    ManifestObjects::open(values, FieldValidation::Ignore)?.collect()
 }
 
 /// The `.json`, `.yaml` and `.yml` files of `dir`, sorted (not recursive).
@@ -162,7 +239,8 @@ pub fn from_files(
         .collect()
 }
 
-fn from_manifest(
+/// One manifest object resolved as [`from_files`] resolves them.
+pub fn from_manifest(
     client: &Client,
     scope: &Scope,
     source: String,
@@ -431,30 +509,49 @@ pub fn with_source(e: kapi::Error, verb: &str, source: &str) -> Error {
     }
 }
 
-/// The body of a manifest command (create, replace, apply): reads `files`,
-/// hands each object to `act`, and prints kubectl's `<kind>/<name> <done>`
-/// line (or the `-o` form) for the object it returns. Errors are reported
-/// after the output, as kubectl does.
+/// The body of a manifest command (create, replace, apply): reads `files`
+/// one document at a time, hands each object to `act` before reading the
+/// next, and prints kubectl's `<kind>/<name> <done>` line (or the `-o`
+/// form) for the object it returns. `validation` is `--validate`, which
+/// also decides what a repeated key in a manifest is. Errors are reported
+/// after the output, as kubectl does; the connection is made at the first
+/// object.
+#[allow(clippy::too_many_arguments)]
 pub fn each_manifest_object(
     command: &str,
     m: &Matches,
     files: &[&str],
+    validation: FieldValidation,
     format: ResultFormat,
     dry_run: bool,
     done: &str,
     mut act: impl FnMut(&Client, &Target) -> Result<Value>,
 ) -> Result<ExitCode> {
-    let docs = read_files(files)?;
-    if docs.is_empty() {
-        return Err(Error::msg(format!("no objects passed to {command}")));
-    }
-    let client = connect::client(command, m)?;
-    let scope = Scope::new(&client, m.given("namespace"), false);
+    let objects = ManifestObjects::open(files, validation)?;
+    let mut connection: Option<(Client, Scope)> = None;
     let mut printer = ResultPrinter::new(format, dry_run);
     let mut out = output::stdout();
     let mut errors = Vec::new();
-    for target in from_files(&client, &scope, docs) {
-        match target.and_then(|t| act(&client, &t).map(|object| (t, object))) {
+    let mut seen = 0;
+    for object in objects {
+        let (source, object) = match object {
+            Ok(o) => o,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        seen += 1;
+        let (client, scope) = match &connection {
+            Some(c) => c,
+            None => {
+                let client = connect::client(command, m)?;
+                let scope = Scope::new(&client, m.given("namespace"), false);
+                connection.insert((client, scope))
+            }
+        };
+        let target = from_manifest(client, scope, source, object);
+        match target.and_then(|t| act(client, &t).map(|object| (t, object))) {
             Ok((target, object)) => {
                 printer.print(&mut out, &target.resource, &object, done)?;
                 out.flush()?;
@@ -463,6 +560,9 @@ pub fn each_manifest_object(
         }
     }
     out.finish()?;
+    if seen == 0 && errors.is_empty() {
+        return Err(Error::msg(format!("no objects passed to {command}")));
+    }
     finish(errors)
 }
 

@@ -88,14 +88,16 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let files = flags::manifest_files("apply", &m)?;
     let format = flags::output("apply", &m)?;
     let dry_run = flags::dry_run("apply", &m)?;
-    let mut params = PatchParams::apply(flags::field_manager(&m, "kapi"))
-        .field_validation(flags::validation("apply", &m)?);
+    let validation = flags::validation("apply", &m)?;
+    let mut params =
+        PatchParams::apply(flags::field_manager(&m, "kapi")).field_validation(validation);
     params.force = m.flag("force-conflicts");
     params.dry_run = dry_run;
     objects::each_manifest_object(
         "apply",
         &m,
         &files,
+        validation,
         format,
         dry_run,
         "serverside-applied",

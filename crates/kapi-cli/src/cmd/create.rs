@@ -58,14 +58,16 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let files = flags::manifest_files("create", &m)?;
     let format = flags::output("create", &m)?;
     let dry_run = flags::dry_run("create", &m)?;
+    let validation = flags::validation("create", &m)?;
     let mut params = PostParams::default()
         .field_manager(flags::field_manager(&m, "kapi-create"))
-        .field_validation(flags::validation("create", &m)?);
+        .field_validation(validation);
     params.dry_run = dry_run;
     objects::each_manifest_object(
         "create",
         &m,
         &files,
+        validation,
         format,
         dry_run,
         "created",

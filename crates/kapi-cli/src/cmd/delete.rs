@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use kapi::watcher::Event;
-use kapi::{Client, DeleteParams, Deleted, ListParams, PropagationPolicy};
+use kapi::{Client, DeleteParams, Deleted, FieldValidation, ListParams, PropagationPolicy};
 use serde_json::Value;
 
 use super::flags;
@@ -123,16 +123,26 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         (true, false) => Some(Args::parse("delete", &m.positionals, &pick, all_namespaces)?),
         (false, true) => None,
     };
-    let docs = match &args {
-        None => Some(objects::read_files(&files)?),
+    // Manifests are read one document at a time, each object deleted
+    // before the next is read (delete has no --validate: a repeated key
+    // keeps its last value, as in kubectl).
+    let manifests = match &args {
+        None => Some(objects::ManifestObjects::open(
+            &files,
+            FieldValidation::Ignore,
+        )?),
         Some(_) => None,
     };
     let client = connect::client("delete", &m)?;
     let scope = Scope::new(&client, m.given("namespace"), all_namespaces);
-    let targets = match (&args, docs) {
-        (Some(args), _) => objects::from_args(&client, &scope, args, &pick)?,
-        (None, Some(docs)) => objects::from_files(&client, &scope, docs),
-        (None, None) => Vec::new(),
+    let targets: Box<dyn Iterator<Item = Result<Target>>> = match (&args, manifests) {
+        (Some(args), _) => Box::new(objects::from_args(&client, &scope, args, &pick)?.into_iter()),
+        (None, Some(manifests)) => Box::new(manifests.map(|object| {
+            object.and_then(|(source, object)| {
+                objects::from_manifest(&client, &scope, source, object)
+            })
+        })),
+        (None, None) => Box::new(std::iter::empty()),
     };
     if options.params.grace_period_seconds == Some(0) {
         eprintln!(

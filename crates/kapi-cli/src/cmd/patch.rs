@@ -11,9 +11,9 @@ use super::flags;
 use crate::args::{value, Flag, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
-use crate::manifest::parse_manifests;
 use crate::objects::{self, Args, Pick, Scope, Target};
 use crate::output::{self, result::ResultPrinter};
+use kapi::manifest::parse_manifests;
 
 const HELP: &str = "\
 Update fields of an object with a strategic merge patch, a JSON merge patch (RFC 7386)

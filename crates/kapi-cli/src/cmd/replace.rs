@@ -52,14 +52,16 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let files = flags::manifest_files("replace", &m)?;
     let format = flags::output("replace", &m)?;
     let dry_run = flags::dry_run("replace", &m)?;
+    let validation = flags::validation("replace", &m)?;
     let mut params = PostParams::default()
         .field_manager(flags::field_manager(&m, "kapi-replace"))
-        .field_validation(flags::validation("replace", &m)?);
+        .field_validation(validation);
     params.dry_run = dry_run;
     objects::each_manifest_object(
         "replace",
         &m,
         &files,
+        validation,
         format,
         dry_run,
         "replaced",

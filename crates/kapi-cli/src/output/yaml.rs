@@ -31,7 +31,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value};
 
 use super::json::{go_format_g, number_text};
-use crate::manifest::{resolve_plain, Resolved};
+use kapi::manifest::{resolve_plain, Resolved};
 
 /// Writes `v` the way `kubectl get -o yaml` prints it, final newline included.
 ///
