@@ -6,6 +6,7 @@ mod auth;
 mod foundation;
 mod read;
 mod running;
+mod stream;
 mod util;
 mod wait;
 mod watch;
