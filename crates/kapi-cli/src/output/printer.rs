@@ -492,6 +492,60 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// A Table page of rows (name, data), as the server sends it.
+    fn table_page(rows: &[(String, String)]) -> Value {
+        json!({
+            "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "columnDefinitions": [
+                {"name": "Name", "type": "string", "format": "name", "priority": 0},
+                {"name": "Data", "type": "string", "format": "", "priority": 0},
+            ],
+            "rows": rows.iter().map(|(n, d)| json!({"cells": [n, d], "object": {"metadata": {"name": n}}})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn run_table(pages: &[&[(String, String)]]) -> String {
+        let mut p = Printer::new(
+            Format::Table { wide: false },
+            false,
+            TableOptions::default(),
+        );
+        let mut out = Vec::new();
+        for rows in pages {
+            p.page(&pods(), table_page(rows), &mut out).unwrap();
+        }
+        p.finish(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_table_page_is_aligned_per_500_rows_as_pages_of_500_are() {
+        // Names get wider every 100 rows: where a flush falls shows.
+        let rows: Vec<(String, String)> = (0..1_234)
+            .map(|i| ("n".repeat(1 + i / 100), i.to_string()))
+            .collect();
+        let one_page = run_table(&[&rows]);
+        let paged = run_table(&[&rows[..500], &rows[500..1_000], &rows[1_000..]]);
+        assert_eq!(one_page, paged);
+        let lines: Vec<&str> = one_page.lines().collect();
+        // Rows 0-499 are aligned to the widest of them (5 chars), not to
+        // the widest of the list (13).
+        assert_eq!(lines[1], format!("n{}0", " ".repeat(7)));
+        assert_eq!(lines[501], format!("nnnnnn{}500", " ".repeat(7)));
+    }
+
+    #[test]
+    fn a_table_is_flushed_once_its_cells_reach_a_mebibyte() {
+        let big = "d".repeat(300 * 1024);
+        let mut rows: Vec<(String, String)> = (0..4).map(|_| ("a".into(), big.clone())).collect();
+        rows.push(("b".repeat(10), "x".into()));
+        let out = run_table(&[&rows]);
+        let lines: Vec<&str> = out.lines().collect();
+        // The first four rows (1.2 MiB) were written before the wide name.
+        assert!(lines[1].starts_with("a      d"), "{:.20}", lines[1]);
+        assert_eq!(lines[5], "bbbbbbbbbb   x");
+    }
+
     #[test]
     fn names_stream_across_pages() {
         assert_eq!(run("name", &[&["a", "b"], &["c"]]), "pod/a\npod/b\npod/c\n");
