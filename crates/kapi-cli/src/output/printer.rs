@@ -116,9 +116,12 @@ pub const TABLE_FLUSH_ROWS: usize = kapi::DEFAULT_PAGE_SIZE as usize;
 /// bytes (rows of huge cells).
 pub const TABLE_FLUSH_BYTES: usize = 1 << 20;
 
-/// Writes objects and list pages in one format. Lists stream: table rows,
-/// names, custom columns and JSON/YAML items are written page by page, so
-/// memory holds at most one page.
+/// Writes objects and list pages in one format. Lists stream one item at a
+/// time ([`begin_page`](Self::begin_page), [`page_item`](Self::page_item),
+/// [`end_page`](Self::end_page)): names, custom columns, JSON/YAML items and
+/// the streaming JSONPath forms are written as each item arrives; table rows
+/// are buffered as cells of at most [`TABLE_FLUSH_ROWS`] rows or
+/// [`TABLE_FLUSH_BYTES`], so memory holds at most one item plus those cells.
 pub struct Printer {
     format: Format,
     /// One object was asked for by name: print it, not a `List`.
