@@ -4,8 +4,13 @@
 //! side where they exist on the machine, curl and kubectl:
 //!
 //! 1. one GET of the DaemonSet: median wall time and peak RSS of 20 runs;
-//! 2. listing 5,000 and 50,000 pods: peak RSS and wall time, which show
-//!    whether memory stays flat as the list grows.
+//! 2. listing 5,000 and 50,000 pods in pages of 500, and 50,000 pods as one
+//!    page from a server that ignores `limit`, in each output format: peak
+//!    RSS and wall time, which show whether memory stays flat as the list
+//!    and the page grow.
+//!
+//! `--kapi PATH` measures a given binary (an older build, say) instead of
+//! building the current one.
 //!
 //! Prints a Markdown table; the README quotes it.
 
@@ -30,19 +35,32 @@ struct Cost {
     max_rss_kib: u64,
 }
 
+/// The size of the single page that ignores `limit`.
+const ONE_PAGE: usize = 50_000;
+
 pub fn run(args: &[String]) -> Result<()> {
-    let sizes: Vec<usize> = match args {
-        [] => vec![5_000, 50_000],
-        [flag, list] if flag == "--pods" => list
-            .split(',')
-            .map(|n| n.parse().context("--pods takes numbers, e.g. 5000,50000"))
-            .collect::<Result<_>>()?,
-        _ => bail!("usage: cargo xtask bench [--pods 5000,50000]"),
-    };
+    let mut sizes: Vec<usize> = vec![5_000, 50_000];
+    let mut prebuilt: Option<PathBuf> = None;
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        match (flag.as_str(), args.next()) {
+            ("--pods", Some(list)) => {
+                sizes = list
+                    .split(',')
+                    .map(|n| n.parse().context("--pods takes numbers, e.g. 5000,50000"))
+                    .collect::<Result<_>>()?
+            }
+            ("--kapi", Some(path)) => prebuilt = Some(PathBuf::from(path)),
+            _ => bail!("usage: cargo xtask bench [--pods 5000,50000] [--kapi PATH (a built kapi, e.g. an older one, instead of building)]"),
+        }
+    }
     if !Path::new(GNU_TIME).exists() {
         bail!("{GNU_TIME} not found: install GNU time (apt-get install time) to measure peak RSS");
     }
-    let kapi = dist::build()?;
+    let kapi = match prebuilt {
+        Some(path) => path,
+        None => dist::build()?,
+    };
     let curl = available("curl");
     let kubectl = available("kubectl");
     println!(
@@ -84,22 +102,42 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = std::fs::remove_file(&kubeconfig);
 
     println!("\n## Listing pods: peak RSS (wall time)\n");
+    // Paged lists of each size, then one page of ONE_PAGE pods from a
+    // server that ignores `limit`: memory should be flat across all.
+    let mut cases: Vec<(String, usize, bool)> = sizes
+        .iter()
+        .map(|&n| (format!("{n} pods"), n, false))
+        .collect();
+    cases.push((
+        format!("{ONE_PAGE} pods, one page (ignores limit)"),
+        ONE_PAGE,
+        true,
+    ));
     let mut header = String::from("| command |");
     let mut rule = String::from("|---|");
-    for n in &sizes {
-        header.push_str(&format!(" {n} pods |"));
+    for (title, _, _) in &cases {
+        header.push_str(&format!(" {title} |"));
         rule.push_str("---:|");
     }
     println!("{header}\n{rule}");
     let mut rows: Vec<(String, Vec<Cost>)> = Vec::new();
-    for &n in &sizes {
-        let server = FakeApiServer::builder().many_pods(n).build();
+    for &(_, n, ignore_limit) in &cases {
+        let mut builder = FakeApiServer::builder().many_pods(n);
+        if ignore_limit {
+            builder = builder.ignore_limit();
+        }
+        let server = builder.build();
         let kubeconfig = write_kubeconfig(&server)?;
         let mut commands: Vec<(String, Command)> = Vec::new();
         for (label, extra) in [
             ("kapi get pods -o name", &["-o", "name"][..]),
             ("kapi get pods (table)", &[][..]),
             ("kapi get pods -o json", &["-o", "json"][..]),
+            ("kapi get pods -o yaml", &["-o", "yaml"][..]),
+            (
+                "kapi get pods -o custom-columns=NAME:…,IP:…",
+                &["-o", "custom-columns=NAME:.metadata.name,IP:.status.podIP"][..],
+            ),
             (
                 "kapi get pods -o jsonpath={range .items[*]}…",
                 &[

@@ -33,6 +33,10 @@ pub(crate) struct Api {
     pub(crate) statics: StaticFiles,
     pub(crate) many_pods: ManyPods,
     legacy_discovery: bool,
+    /// Lists ignore `limit` (one page).
+    pub(crate) ignore_limit: bool,
+    /// A continue token is answered with itself.
+    pub(crate) stuck_continue: bool,
     /// `None`: continue tokens work. `Some(n)`: `n` more requests with a
     /// continue token succeed, later ones get 410 Expired.
     continue_budget: Mutex<Option<usize>>,
@@ -50,6 +54,8 @@ pub(crate) struct ApiOptions {
     pub(crate) now: i64,
     pub(crate) many_pods: usize,
     pub(crate) legacy_discovery: bool,
+    pub(crate) ignore_limit: bool,
+    pub(crate) stuck_continue: bool,
 }
 
 impl Api {
@@ -70,6 +76,8 @@ impl Api {
             statics: StaticFiles::new(api_dir.to_path_buf(), object_paths),
             many_pods: ManyPods::new(options.many_pods),
             legacy_discovery: options.legacy_discovery,
+            ignore_limit: options.ignore_limit,
+            stuck_continue: options.stuck_continue,
             continue_budget: Mutex::new(None),
             address: Mutex::new(String::new()),
             deletion_delays: Mutex::new(HashMap::new()),

@@ -41,6 +41,8 @@ pub struct Builder {
     now: Option<String>,
     many_pods: usize,
     legacy_discovery: bool,
+    ignore_limit: bool,
+    stuck_continue: bool,
 }
 
 impl Builder {
@@ -70,6 +72,22 @@ impl Builder {
     /// work on them; they are read-only. See `fixtures/README.md`.
     pub fn many_pods(mut self, n: usize) -> Self {
         self.many_pods = n;
+        self
+    }
+
+    /// Ignores `limit` on every list: the whole collection comes back as
+    /// one page (as some aggregated API servers and proxies do), e.g. one
+    /// 50,000-pod page with [`many_pods`](Self::many_pods).
+    pub fn ignore_limit(mut self) -> Self {
+        self.ignore_limit = true;
+        self
+    }
+
+    /// A list page asked for with a continue token answers with that same
+    /// token (its items are the page after it): a list that never
+    /// advances, as a broken server or proxy could send.
+    pub fn stuck_continue(mut self) -> Self {
+        self.stuck_continue = true;
         self
     }
 
@@ -115,6 +133,8 @@ impl Builder {
                 now,
                 many_pods: self.many_pods,
                 legacy_discovery: self.legacy_discovery,
+                ignore_limit: self.ignore_limit,
+                stuck_continue: self.stuck_continue,
             },
         ));
 

@@ -212,6 +212,7 @@ fn page(
         })?,
     }
     .max(0) as usize;
+    let limit = if api.ignore_limit { 0 } else { limit };
     let format = Format::new(api, req, info, crd)?;
     // Keys are relative to the list's prefix, as etcd's are.
     let relative = |ns: &str, name: &str| {
@@ -343,10 +344,11 @@ fn page(
 
     let mut meta = vec![("resourceVersion", Json::from(list_rv.to_string()))];
     if has_more {
-        meta.push((
-            "continue",
-            Json::from(ContinueToken::encode(list_rv as i64, &last_key)),
-        ));
+        let token = match req.param("continue").filter(|c| !c.is_empty()) {
+            Some(sent) if api.stuck_continue => sent.to_string(),
+            _ => ContinueToken::encode(list_rv as i64, &last_key),
+        };
+        meta.push(("continue", Json::from(token)));
         if predicate.is_everything() {
             let remaining = (stored.len() - i) + (generated_count - j);
             meta.push(("remainingItemCount", Json::from(remaining)));

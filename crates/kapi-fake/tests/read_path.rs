@@ -844,3 +844,28 @@ fn encode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn ignore_limit_serves_the_whole_list_as_one_page() {
+    let server = FakeApiServer::builder()
+        .many_pods(1_500)
+        .ignore_limit()
+        .build();
+    let page = get(&server, "/api/v1/namespaces/big/pods?limit=500").json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1_500);
+    assert!(page["metadata"].get("continue").is_none());
+}
+
+#[test]
+fn stuck_continue_answers_a_token_with_itself() {
+    let server = FakeApiServer::builder().stuck_continue().build();
+    let first = get(&server, "/api/v1/namespaces/test/pods?limit=2").json();
+    let token = first["metadata"]["continue"].as_str().unwrap().to_string();
+    let second = get(
+        &server,
+        &format!("/api/v1/namespaces/test/pods?limit=2&continue={token}"),
+    )
+    .json();
+    assert_eq!(second["metadata"]["continue"], token.as_str());
+    assert_eq!(names(&second), TEST_PODS[2..4]);
+}

@@ -112,6 +112,12 @@ pub enum Error {
         /// The JSON error.
         source: serde_json::Error,
     },
+    /// A paged list answered with the very `continue` token it was sent:
+    /// following it would loop forever, so the [`Pager`](crate::Pager) stops.
+    ListNotAdvancing {
+        /// The collection path, e.g. `/api/v1/namespaces/test/pods`.
+        path: String,
+    },
     /// Reading a response body or writing output failed.
     Io(io::Error),
     /// A JSONPath template failed to parse or to execute.
@@ -296,6 +302,10 @@ impl fmt::Display for Error {
             Error::Decode { request, source } => {
                 write!(f, "failed to decode the response to {request}: {source}")
             }
+            Error::ListNotAdvancing { path } => write!(
+                f,
+                "the server did not advance the list of {path}: it answered with the continue token it was sent; stopped rather than loop forever"
+            ),
             Error::Io(e) => write!(f, "{e}"),
             Error::JsonPath(e) => write!(f, "{e}"),
             Error::Redirect { request, message } => {

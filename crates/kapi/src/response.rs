@@ -69,6 +69,12 @@ impl Response {
         serde_json::from_reader(reader).map_err(|source| decode_error(source, request, &target))
     }
 
+    /// The request (`GET https://…/pods`, no query) and the server URL,
+    /// for errors about the body read elsewhere (the list reader).
+    pub(crate) fn origin(&self) -> (String, String) {
+        (self.body.target.describe(), self.body.target.server.clone())
+    }
+
     /// Copies the body to `out` as received (kubectl's `get --raw`).
     pub fn copy_to(mut self, out: &mut dyn io::Write) -> Result<u64> {
         let mut buf = [0u8; 16 * 1024];

@@ -418,7 +418,9 @@ impl<'c> Api<'c> {
     /// # let client = kapi::Client::incluster()?;
     /// let ds = client.api(client.resolve("ds")?).namespace("test");
     /// let mut list = ds.list(kapi::ListParams::default().fields("metadata.name=gateway"));
-    /// while list.next_page()?.is_some() {}
+    /// while list.begin_page()?.is_some() {
+    ///     while list.next_item::<serde_json::Value>()?.is_some() {}
+    /// }
     /// let rv = list.resource_version().unwrap_or_default().to_string();
     /// let params = kapi::WatchParams::default().fields("metadata.name=gateway").at(&rv);
     /// for event in ds.watch::<serde_json::Value>(&params)? {

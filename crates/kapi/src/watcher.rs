@@ -5,7 +5,6 @@
 //! is what `kapi wait` and `kapi get -w` run on.
 
 use std::any::Any;
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -140,9 +139,10 @@ pub struct Watcher<'c, T> {
 
 enum State<'c> {
     Relist,
+    /// `head`: the members of the page being read (`None`: start the next).
     Listing {
         pager: Box<Pager<'c>>,
-        page: VecDeque<Value>,
+        head: Option<Value>,
     },
     Watch,
     Watching {
@@ -317,36 +317,53 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<'_, T> {
                     self.progressed = false;
                     self.state = State::Listing {
                         pager: Box::new(self.api.list(params)),
-                        page: VecDeque::new(),
+                        head: None,
                     };
                     return Some(Ok(Event::Init));
                 }
                 State::Listing {
                     mut pager,
-                    mut page,
-                } => {
-                    if let Some(object) = page.pop_front() {
-                        self.state = State::Listing { pager, page };
+                    head: Some(head),
+                } => match pager.next_item::<Value>() {
+                    Ok(Some(entry)) => {
+                        let object = object_of(&head, entry);
+                        self.state = State::Listing {
+                            pager,
+                            head: Some(head),
+                        };
                         return Some(self.typed(object).map(Event::InitApply));
                     }
-                    match pager.next_page() {
-                        Ok(Some(list)) => {
-                            page = objects_of(list);
-                            self.state = State::Listing { pager, page };
-                        }
-                        Ok(None) => {
-                            self.resource_version = pager.resource_version().map(str::to_string);
-                            self.failures = 0;
-                            self.state = State::Watch;
-                            return Some(Ok(Event::InitDone));
-                        }
-                        Err(e) => {
-                            if let Some(e) = self.fail(e, State::Relist) {
-                                return Some(Err(e));
-                            }
+                    Ok(None) => {
+                        self.state = State::Listing { pager, head: None };
+                    }
+                    Err(e) => {
+                        if let Some(e) = self.fail(e, State::Relist) {
+                            return Some(Err(e));
                         }
                     }
-                }
+                },
+                State::Listing {
+                    mut pager,
+                    head: None,
+                } => match pager.begin_page() {
+                    Ok(Some(head)) => {
+                        self.state = State::Listing {
+                            pager,
+                            head: Some(head),
+                        };
+                    }
+                    Ok(None) => {
+                        self.resource_version = pager.resource_version().map(str::to_string);
+                        self.failures = 0;
+                        self.state = State::Watch;
+                        return Some(Ok(Event::InitDone));
+                    }
+                    Err(e) => {
+                        if let Some(e) = self.fail(e, State::Relist) {
+                            return Some(Err(e));
+                        }
+                    }
+                },
                 State::Watch => match self.api.watch::<Value>(&self.watch_params()) {
                     Ok(stream) => {
                         self.state = State::Watching {
@@ -494,54 +511,30 @@ fn resource_version_of(object: &Value) -> Option<&str> {
     object["metadata"]["resourceVersion"].as_str()
 }
 
-/// The objects of a list page: its items (with `kind` and `apiVersion`
-/// filled in, as watch events carry them), or its Table rows as one-row
-/// Tables (as Table watch events carry them).
-fn objects_of(mut list: Value) -> VecDeque<Value> {
-    if list["kind"] == "Table" || list.get("rows").is_some() {
-        let api_version = list["apiVersion"].clone();
-        let columns = list["columnDefinitions"].take();
-        let rows = match list.get_mut("rows").map(Value::take) {
-            Some(Value::Array(rows)) => rows,
-            _ => Vec::new(),
-        };
-        return rows
-            .into_iter()
-            .map(|row| {
-                json!({
-                    "kind": "Table",
-                    "apiVersion": api_version,
-                    "metadata": {},
-                    "columnDefinitions": columns,
-                    "rows": [row],
-                })
-            })
-            .collect();
+/// One object of a list page, from the page's members before its items
+/// (`head`) and the item: the item with `kind` and `apiVersion` filled in,
+/// as watch events carry them, or a Table row as a one-row Table (as Table
+/// watch events carry them).
+fn object_of(head: &Value, mut entry: Value) -> Value {
+    if head["kind"] == "Table" {
+        return json!({
+            "kind": "Table",
+            "apiVersion": head["apiVersion"],
+            "metadata": {},
+            "columnDefinitions": head["columnDefinitions"],
+            "rows": [entry],
+        });
     }
-    let kind = list["kind"]
-        .as_str()
-        .and_then(|k| k.strip_suffix("List"))
-        .map(str::to_string);
-    let api_version = list["apiVersion"].as_str().map(str::to_string);
-    let items = match list.get_mut("items").map(Value::take) {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    };
-    items
-        .into_iter()
-        .map(|mut item| {
-            if let Some(obj) = item.as_object_mut() {
-                if let Some(kind) = &kind {
-                    obj.entry("kind").or_insert_with(|| json!(kind));
-                }
-                if let Some(api_version) = &api_version {
-                    obj.entry("apiVersion")
-                        .or_insert_with(|| json!(api_version));
-                }
-            }
-            item
-        })
-        .collect()
+    if let Some(obj) = entry.as_object_mut() {
+        if let Some(kind) = head["kind"].as_str().and_then(|k| k.strip_suffix("List")) {
+            obj.entry("kind").or_insert_with(|| json!(kind));
+        }
+        if let Some(api_version) = head["apiVersion"].as_str() {
+            obj.entry("apiVersion")
+                .or_insert_with(|| json!(api_version));
+        }
+    }
+    entry
 }
 
 #[cfg(test)]
@@ -583,11 +576,14 @@ mod tests {
 
     #[test]
     fn list_items_get_kind_and_api_version() {
-        let objects = objects_of(json!({
+        let head = json!({
             "kind": "DaemonSetList", "apiVersion": "apps/v1",
             "metadata": {"resourceVersion": "7"},
-            "items": [{"metadata": {"name": "a", "resourceVersion": "5"}}],
-        }));
+        });
+        let objects = [object_of(
+            &head,
+            json!({"metadata": {"name": "a", "resourceVersion": "5"}}),
+        )];
         assert_eq!(objects.len(), 1);
         assert_eq!(objects[0]["kind"], "DaemonSet");
         assert_eq!(objects[0]["apiVersion"], "apps/v1");
@@ -596,14 +592,17 @@ mod tests {
 
     #[test]
     fn table_pages_split_into_one_row_tables() {
-        let objects = objects_of(json!({
+        let head = json!({
             "kind": "Table", "apiVersion": "meta.k8s.io/v1",
             "columnDefinitions": [{"name": "Name"}],
-            "rows": [
-                {"cells": ["a"], "object": {"metadata": {"name": "a", "resourceVersion": "3"}}},
-                {"cells": ["b"], "object": {"metadata": {"name": "b", "resourceVersion": "4"}}},
-            ],
-        }));
+        });
+        let objects: Vec<Value> = [
+            json!({"cells": ["a"], "object": {"metadata": {"name": "a", "resourceVersion": "3"}}}),
+            json!({"cells": ["b"], "object": {"metadata": {"name": "b", "resourceVersion": "4"}}}),
+        ]
+        .into_iter()
+        .map(|row| object_of(&head, row))
+        .collect();
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[1]["rows"][0]["cells"][0], "b");
         assert_eq!(objects[1]["columnDefinitions"][0]["name"], "Name");

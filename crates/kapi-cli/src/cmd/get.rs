@@ -170,12 +170,18 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             api = api.all_namespaces();
         }
         if names.is_empty() {
+            // One item at a time: memory stays bounded by the largest item,
+            // however large a page the server sends.
             let mut pager = api.list(params.clone());
-            while let Some(page) = pager
-                .next_page()
+            while let Some(head) = pager
+                .begin_page()
                 .map_err(|e| list_error(e, resource, &params))?
             {
-                printer.page(resource, page, &mut out)?;
+                printer.begin_page(resource, &head, &mut out)?;
+                while let Some(item) = pager.next_item::<serde_json::Value>()? {
+                    printer.page_item(resource, item, &mut out)?;
+                }
+                printer.end_page(&mut out)?;
                 out.flush()?;
             }
             continue;

@@ -107,9 +107,21 @@ fn custom_columns(spec: &str) -> Result<Vec<(String, JsonPath)>> {
         .collect()
 }
 
-/// Writes objects and list pages in one format. Lists stream: table rows,
-/// names, custom columns and JSON/YAML items are written page by page, so
-/// memory holds at most one page.
+/// A streamed table is written every this many rows, kubectl's page size:
+/// rows are aligned per 500, so a page that ignores `limit` prints as the
+/// same list in pages of 500 does.
+pub const TABLE_FLUSH_ROWS: usize = kapi::DEFAULT_PAGE_SIZE as usize;
+
+/// A streamed table is also written once its buffered cells reach this many
+/// bytes (rows of huge cells).
+pub const TABLE_FLUSH_BYTES: usize = 1 << 20;
+
+/// Writes objects and list pages in one format. Lists stream one item at a
+/// time ([`begin_page`](Self::begin_page), [`page_item`](Self::page_item),
+/// [`end_page`](Self::end_page)): names, custom columns, JSON/YAML items and
+/// the streaming JSONPath forms are written as each item arrives; table rows
+/// are buffered as cells of at most [`TABLE_FLUSH_ROWS`] rows or
+/// [`TABLE_FLUSH_BYTES`], so memory holds at most one item plus those cells.
 pub struct Printer {
     format: Format,
     /// One object was asked for by name: print it, not a `List`.
@@ -121,6 +133,8 @@ pub struct Printer {
     columns: Option<TabWriter>,
     jsonpath: JsonPathState,
     count: usize,
+    /// Table rows written when the current table was last flushed.
+    flushed_rows: usize,
     show_managed_fields: bool,
 }
 
@@ -157,6 +171,7 @@ impl Printer {
             columns: None,
             jsonpath,
             count: 0,
+            flushed_rows: 0,
             show_managed_fields: false,
         }
     }
@@ -173,31 +188,29 @@ impl Printer {
         self.count + self.table.as_ref().map_or(0, |(_, t)| t.rows())
     }
 
-    /// Prints a list page (`List` or `Table`) of `resource`.
+    /// Prints a whole list page (`List` or `Table`) of `resource`, through
+    /// the streaming path `get` uses.
+    #[cfg(test)]
     pub fn page(
         &mut self,
         resource: &ApiResource,
         mut page: Value,
         out: &mut dyn Write,
     ) -> Result<()> {
-        if let Format::Table { .. } = self.format {
-            return self.table_page(resource, &page, out);
-        }
-        let items = match page.get_mut("items").map(Value::take) {
-            Some(Value::Array(items)) => items,
+        let key = if page.get("rows").is_some() {
+            "rows"
+        } else {
+            "items"
+        };
+        let entries = match page.as_object_mut().and_then(|p| p.remove(key)) {
+            Some(Value::Array(entries)) => entries,
             _ => Vec::new(),
         };
-        for mut item in items {
-            if let Some(obj) = item.as_object_mut() {
-                // List items come without kind and apiVersion; kubectl's
-                // output has them.
-                obj.entry("apiVersion")
-                    .or_insert_with(|| json!(resource.api_version()));
-                obj.entry("kind").or_insert_with(|| json!(resource.kind));
-            }
-            self.item(resource, item, out)?;
+        self.begin_page(resource, &page, out)?;
+        for entry in entries {
+            self.page_item(resource, entry, out)?;
         }
-        Ok(())
+        self.end_page(out)
     }
 
     /// Prints one object of `resource` (a `Table` for the table format).
@@ -213,14 +226,84 @@ impl Printer {
         self.item(resource, object, out)
     }
 
+    /// Starts a page of a streamed list of `resource`: `head` holds the
+    /// page's members before its items (see `kapi::Pager::begin_page`);
+    /// then [`page_item`](Self::page_item) prints each item and
+    /// [`end_page`](Self::end_page) ends the page.
+    pub fn begin_page(
+        &mut self,
+        resource: &ApiResource,
+        head: &Value,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        if let Format::Table { .. } = self.format {
+            self.table_for(resource, out)?.begin(head);
+        }
+        Ok(())
+    }
+
+    /// Prints one item (or Table row) of the page [`begin_page`](Self::begin_page) started.
+    pub fn page_item(
+        &mut self,
+        resource: &ApiResource,
+        mut item: Value,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        if let Format::Table { .. } = self.format {
+            let flushed = self.flushed_rows;
+            let table = self.table_for(resource, out)?;
+            if !table.has_columns() {
+                return Err(Error::msg(
+                    "the server's Table sent rows before its columnDefinitions; kapi prints rows as they arrive and needs the columns first",
+                ));
+            }
+            table.entry(&item);
+            if table.rows() - flushed >= TABLE_FLUSH_ROWS
+                || table.buffered_bytes() >= TABLE_FLUSH_BYTES
+            {
+                table.flush(out)?;
+                self.flushed_rows = table.rows();
+            }
+            return Ok(());
+        }
+        if let Some(obj) = item.as_object_mut() {
+            // List items come without kind and apiVersion; kubectl's
+            // output has them.
+            obj.entry("apiVersion")
+                .or_insert_with(|| json!(resource.api_version()));
+            obj.entry("kind").or_insert_with(|| json!(resource.kind));
+        }
+        self.item(resource, item, out)
+    }
+
+    /// Ends a streamed page: writes the table rows it left buffered.
+    pub fn end_page(&mut self, out: &mut dyn Write) -> Result<()> {
+        if let Some((_, table)) = &mut self.table {
+            table.flush(out)?;
+            self.flushed_rows = table.rows();
+        }
+        Ok(())
+    }
+
     fn table_page(
         &mut self,
         resource: &ApiResource,
         page: &Value,
         out: &mut dyn Write,
     ) -> Result<()> {
+        self.table_for(resource, out)?.page(page, out)?;
+        Ok(())
+    }
+
+    /// The table of `resource`, started (after a blank line) when the
+    /// previous rows were of another type.
+    fn table_for(
+        &mut self,
+        resource: &ApiResource,
+        out: &mut dyn Write,
+    ) -> Result<&mut TablePrinter> {
         let key = resource.group_resource();
-        if self.table.as_ref().is_none_or(|(k, _)| *k != key) {
+        if self.table.as_ref().is_some_and(|(k, _)| *k != key) {
             if let Some((_, previous)) = self.table.take() {
                 self.count += previous.rows();
                 if previous.rows() > 0 {
@@ -228,19 +311,21 @@ impl Printer {
                     out.write_all(b"\n")?;
                 }
             }
-            let mut options = self.table_options.clone();
-            if let Format::Table { wide } = self.format {
-                options.wide = wide;
+        }
+        let (table_options, format) = (&self.table_options, &self.format);
+        let flushed_rows = &mut self.flushed_rows;
+        let (_, table) = self.table.get_or_insert_with(|| {
+            let mut options = table_options.clone();
+            if let Format::Table { wide } = format {
+                options.wide = *wide;
             }
             if options.name_prefix.is_some() {
                 options.name_prefix = Some(resource.kind_group());
             }
-            self.table = Some((key, TablePrinter::new(options)));
-        }
-        if let Some((_, table)) = &mut self.table {
-            table.page(page, out)?;
-        }
-        Ok(())
+            *flushed_rows = 0;
+            (key, TablePrinter::new(options))
+        });
+        Ok(table)
     }
 
     fn item(&mut self, resource: &ApiResource, mut item: Value, out: &mut dyn Write) -> Result<()> {
@@ -413,6 +498,60 @@ mod tests {
         }
         p.finish(&mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// A Table page of rows (name, data), as the server sends it.
+    fn table_page(rows: &[(String, String)]) -> Value {
+        json!({
+            "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "columnDefinitions": [
+                {"name": "Name", "type": "string", "format": "name", "priority": 0},
+                {"name": "Data", "type": "string", "format": "", "priority": 0},
+            ],
+            "rows": rows.iter().map(|(n, d)| json!({"cells": [n, d], "object": {"metadata": {"name": n}}})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn run_table(pages: &[&[(String, String)]]) -> String {
+        let mut p = Printer::new(
+            Format::Table { wide: false },
+            false,
+            TableOptions::default(),
+        );
+        let mut out = Vec::new();
+        for rows in pages {
+            p.page(&pods(), table_page(rows), &mut out).unwrap();
+        }
+        p.finish(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_table_page_is_aligned_per_500_rows_as_pages_of_500_are() {
+        // Names get wider every 100 rows: where a flush falls shows.
+        let rows: Vec<(String, String)> = (0..1_234)
+            .map(|i| ("n".repeat(1 + i / 100), i.to_string()))
+            .collect();
+        let one_page = run_table(&[&rows]);
+        let paged = run_table(&[&rows[..500], &rows[500..1_000], &rows[1_000..]]);
+        assert_eq!(one_page, paged);
+        let lines: Vec<&str> = one_page.lines().collect();
+        // Rows 0-499 are aligned to the widest of them (5 chars), not to
+        // the widest of the list (13).
+        assert_eq!(lines[1], format!("n{}0", " ".repeat(7)));
+        assert_eq!(lines[501], format!("nnnnnn{}500", " ".repeat(7)));
+    }
+
+    #[test]
+    fn a_table_is_flushed_once_its_cells_reach_a_mebibyte() {
+        let big = "d".repeat(300 * 1024);
+        let mut rows: Vec<(String, String)> = (0..4).map(|_| ("a".into(), big.clone())).collect();
+        rows.push(("b".repeat(10), "x".into()));
+        let out = run_table(&[&rows]);
+        let lines: Vec<&str> = out.lines().collect();
+        // The first four rows (1.2 MiB) were written before the wide name.
+        assert!(lines[1].starts_with("a      d"), "{:.20}", lines[1]);
+        assert_eq!(lines[5], "bbbbbbbbbb   x");
     }
 
     #[test]

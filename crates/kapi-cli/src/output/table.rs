@@ -30,6 +30,8 @@ pub struct TablePrinter {
     tw: TabWriter,
     columns: Option<Vec<Column>>,
     rows: usize,
+    /// The streamed page is a Table (not a plain list).
+    streamed_table: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -47,12 +49,50 @@ impl TablePrinter {
             tw: TabWriter::default(),
             columns: None,
             rows: 0,
+            streamed_table: false,
         }
     }
 
     /// Rows printed so far.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// Starts a page of a streamed list from its members before the rows
+    /// (`head`, see `kapi::Pager::begin_page`); then [`entry`](Self::entry)
+    /// adds each row and [`flush`](Self::flush) writes them.
+    pub fn begin(&mut self, head: &Value) {
+        self.streamed_table = head["kind"] == "Table";
+        if self.streamed_table {
+            self.table_page(head);
+        } else {
+            self.plain_page(&serde_json::json!({"items": []}));
+        }
+    }
+
+    /// Whether the columns are known (a Table sends them before its rows).
+    pub fn has_columns(&self) -> bool {
+        self.columns.is_some()
+    }
+
+    /// Adds one row of the page [`begin`](Self::begin) started: a Table
+    /// row, or a list item when the server sent a plain list.
+    pub fn entry(&mut self, entry: &Value) {
+        if self.streamed_table {
+            self.table_rows(std::slice::from_ref(entry));
+        } else {
+            self.plain_rows(&[entry]);
+        }
+    }
+
+    /// The bytes of the cells added and not yet written.
+    pub fn buffered_bytes(&self) -> usize {
+        self.tw.buffered_bytes()
+    }
+
+    /// Writes the rows added so far, aligned.
+    pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.tw.flush(out)
     }
 
     /// Adds one page (a `Table`, or a plain list/object when the server
@@ -86,6 +126,10 @@ impl TablePrinter {
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default();
+        self.table_rows(rows);
+    }
+
+    fn table_rows(&mut self, rows: &[Value]) {
         if rows.is_empty() {
             return;
         }
@@ -144,6 +188,10 @@ impl TablePrinter {
             Some(items) => items.iter().collect(),
             None => vec![page],
         };
+        self.plain_rows(&items);
+    }
+
+    fn plain_rows(&mut self, items: &[&Value]) {
         if items.is_empty() {
             return;
         }

@@ -17,18 +17,27 @@ const PADDING: usize = 3;
 pub struct TabWriter {
     rows: Vec<Vec<String>>,
     widths: Vec<usize>,
+    /// The bytes of the queued cells.
+    bytes: usize,
 }
 
 impl TabWriter {
     /// Queues one row. Control characters in a cell are escaped (see
     /// [`super::escape::cell`]): a cell is server text, on one line.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows
-            .push(cells.into_iter().map(super::escape::cell_owned).collect());
+        let cells: Vec<String> = cells.into_iter().map(super::escape::cell_owned).collect();
+        self.bytes += cells.iter().map(String::len).sum::<usize>();
+        self.rows.push(cells);
+    }
+
+    /// The bytes of the cells queued and not yet written.
+    pub fn buffered_bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Writes the queued rows, aligned, and forgets them.
     pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.bytes = 0;
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate().take(row.len().saturating_sub(1)) {
                 let width = (cell.chars().count() + PADDING).max(MIN_WIDTH);

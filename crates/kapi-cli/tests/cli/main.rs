@@ -12,6 +12,7 @@ mod read;
 mod redirects;
 mod retries;
 mod running;
+mod stream;
 mod util;
 mod wait;
 mod watch;
