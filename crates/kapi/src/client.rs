@@ -74,7 +74,7 @@ impl Client {
 
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::crypto::provider();
         let trust = Arc::new(Trust::new(config.ca(), provider));
         let agent_config = Agent::config_builder()
             // In-cluster traffic goes direct; ureq would otherwise read
@@ -343,12 +343,14 @@ impl Client {
                         url = to;
                         continue;
                     }
-                    Next::Follow(to) => return Err(Error::Redirect {
-                        request: target.describe(),
-                        message: format!(
+                    Next::Follow(to) => {
+                        return Err(Error::Redirect {
+                            request: target.describe(),
+                            message: format!(
                             "a redirect to {to} after {MAX_REDIRECTS} redirects in a row; stopped"
                         ),
-                    }),
+                        })
+                    }
                     Next::Refuse(message) => {
                         return Err(Error::Redirect {
                             request: target.describe(),

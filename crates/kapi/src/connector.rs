@@ -23,7 +23,7 @@ pub(crate) struct TlsConnector {
 impl TlsConnector {
     /// Checks servers against `trust`, or not at all when `insecure`.
     pub(crate) fn new(trust: Arc<Trust>, insecure: bool) -> TlsConnector {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::crypto::provider();
         let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if insecure {
             Arc::new(NoVerifier {
                 provider: provider.clone(),

@@ -30,7 +30,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value};
 
-use super::json::{go_format_g, number_text};
+use kapi::gofmt::{float_g as go_format_g, json_number as number_text};
 use kapi::manifest::{resolve_plain, Resolved};
 
 /// Writes `v` the way `kubectl get -o yaml` prints it, final newline included.

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::eval::Item;
-use crate::gofloat::{go_float_json, go_float_text};
+use crate::gofmt::{float_g, json_float, write_json_string};
 
 /// Writes one action's results: joined by single spaces, maps and lists as
 /// compact JSON, everything else as Go's `fmt.Fprint` would. With
@@ -51,7 +51,7 @@ pub(crate) fn write_text(out: &mut Vec<u8>, value: &Value) {
             Some(int) => out.extend_from_slice(int.to_string().as_bytes()),
             None => {
                 let float = n.as_f64().unwrap_or(0.0);
-                out.extend_from_slice(go_float_text(float).as_bytes());
+                out.extend_from_slice(float_g(float, false).as_bytes());
             }
         },
         Value::Bool(_) | Value::Null => write_scalar_json(out, value),
@@ -136,7 +136,7 @@ fn write_scalar_json(out: &mut Vec<u8>, value: &Value) {
             Some(int) => out.extend_from_slice(int.to_string().as_bytes()),
             None => {
                 let float = n.as_f64().unwrap_or(0.0);
-                out.extend_from_slice(go_float_json(float).as_bytes());
+                out.extend_from_slice(json_float(float).as_bytes());
             }
         },
         Value::String(s) => write_json_string(out, s),
@@ -152,34 +152,4 @@ fn newline(out: &mut Vec<u8>, indent: Option<&str>, depth: usize) {
             out.extend_from_slice(indent.as_bytes());
         }
     }
-}
-
-/// Go's `encodeState.string` with HTML escaping on, as `json.Marshal` does.
-fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{0}'..='\u{1f}' | '<' | '>' | '&' => {
-                let b = u8::try_from(u32::from(c)).unwrap_or(0);
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-            '\u{2028}' => out.extend_from_slice(b"\\u2028"),
-            '\u{2029}' => out.extend_from_slice(b"\\u2029"),
-            _ => {
-                let mut buf = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
-    out.push(b'"');
 }

@@ -2,9 +2,9 @@
 //! them, with repeated keys found as the apiserver's strict decoder finds
 //! them and whole floats made integers as in YAML input.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::Read;
-use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -14,32 +14,33 @@ use super::{duplicate_field, Parsed, RawError};
 use crate::FieldValidation;
 
 /// The documents of a JSON stream, read one at a time.
-pub(super) enum JsonStream<R: Read> {
-    Strict(Stream<R, Strict>),
-    Warn(Stream<R, Warn>),
-    Ignore(Stream<R, Ignore>),
+pub(super) struct JsonStream<R: Read> {
+    stream: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<R>, Doc>,
+    validation: FieldValidation,
 }
 
-type Stream<R, M> = serde_json::StreamDeserializer<'static, serde_json::de::IoRead<R>, Doc<M>>;
+thread_local! {
+    /// How the document being decoded on this thread treats repeated keys.
+    /// serde's `Deserialize` takes no arguments; a type parameter per mode
+    /// would compile serde_json's deserializer three times (12 KB of the
+    /// static binary), so the mode is set here around each `next`.
+    static VALIDATION: Cell<FieldValidation> = const { Cell::new(FieldValidation::Strict) };
+}
 
 impl<R: Read> JsonStream<R> {
     pub(super) fn new(reader: R, validation: FieldValidation) -> JsonStream<R> {
-        let de = serde_json::Deserializer::from_reader(reader);
-        match validation {
-            FieldValidation::Strict => JsonStream::Strict(de.into_iter()),
-            FieldValidation::Warn => JsonStream::Warn(de.into_iter()),
-            _ => JsonStream::Ignore(de.into_iter()),
+        JsonStream {
+            stream: serde_json::Deserializer::from_reader(reader).into_iter(),
+            validation,
         }
     }
 
     /// The next value (`None` at the end) and the byte offset after it,
     /// where the next document starts. `documents` counts those before.
     pub(super) fn next(&mut self, documents: usize) -> Option<Result<(Parsed, usize), JsonError>> {
-        let (doc, offset) = match self {
-            JsonStream::Strict(s) => (s.next()?.map(Doc::erase), s.byte_offset()),
-            JsonStream::Warn(s) => (s.next()?.map(Doc::erase), s.byte_offset()),
-            JsonStream::Ignore(s) => (s.next()?.map(Doc::erase), s.byte_offset()),
-        };
+        VALIDATION.with(|v| v.set(self.validation));
+        let doc = self.stream.next()?.map(|d| (d.value, d.warnings));
+        let offset = self.stream.byte_offset();
         let number = documents + 1;
         Some(match doc {
             Ok((value, warnings)) => Ok((
@@ -74,52 +75,22 @@ pub(super) enum JsonError {
     Syntax(RawError),
 }
 
-/// How repeated keys are handled, as a type so that serde's `Deserialize`
-/// (which takes no arguments) knows it.
-pub(super) trait Mode {
-    const VALIDATION: FieldValidation;
-}
-pub(super) struct Strict;
-pub(super) struct Warn;
-pub(super) struct Ignore;
-impl Mode for Strict {
-    const VALIDATION: FieldValidation = FieldValidation::Strict;
-}
-impl Mode for Warn {
-    const VALIDATION: FieldValidation = FieldValidation::Warn;
-}
-impl Mode for Ignore {
-    const VALIDATION: FieldValidation = FieldValidation::Ignore;
-}
-
 /// One document and its `duplicate field` warnings.
-pub(super) struct Doc<M> {
+pub(super) struct Doc {
     value: Value,
     warnings: Vec<String>,
-    mode: PhantomData<M>,
 }
 
-impl<M> Doc<M> {
-    fn erase(self) -> (Value, Vec<String>) {
-        (self.value, self.warnings)
-    }
-}
-
-impl<'de, M: Mode> de::Deserialize<'de> for Doc<M> {
+impl<'de> de::Deserialize<'de> for Doc {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut path = Vec::new();
         let mut warnings = Vec::new();
-        let value = Seed::<M> {
+        let value = Seed {
             path: &mut path,
             warnings: &mut warnings,
-            mode: PhantomData,
         }
         .deserialize(deserializer)?;
-        Ok(Doc {
-            value,
-            warnings,
-            mode: PhantomData,
-        })
+        Ok(Doc { value, warnings })
     }
 }
 
@@ -147,20 +118,19 @@ fn join(path: &[Segment]) -> String {
 
 /// Builds a `Value` as serde_json does, noting repeated keys. Nesting is
 /// bounded by serde_json's recursion limit (128).
-struct Seed<'a, M> {
+struct Seed<'a> {
     path: &'a mut Vec<Segment>,
     warnings: &'a mut Vec<String>,
-    mode: PhantomData<M>,
 }
 
-impl<'de, M: Mode> DeserializeSeed<'de> for Seed<'_, M> {
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de, M: Mode> Visitor<'de> for Seed<'_, M> {
+impl<'de> Visitor<'de> for Seed<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -208,10 +178,9 @@ impl<'de, M: Mode> Visitor<'de> for Seed<'_, M> {
         let mut items = Vec::new();
         loop {
             self.path.push(Segment::Index(items.len()));
-            let item = seq.next_element_seed(Seed::<M> {
+            let item = seq.next_element_seed(Seed {
                 path: self.path,
                 warnings: self.warnings,
-                mode: PhantomData,
             });
             self.path.pop();
             match item? {
@@ -228,7 +197,7 @@ impl<'de, M: Mode> Visitor<'de> for Seed<'_, M> {
             if let Some(Segment::Key(key)) = self.path.last() {
                 if map.contains_key(key) {
                     let message = duplicate_field(&join(self.path));
-                    match M::VALIDATION {
+                    match VALIDATION.with(Cell::get) {
                         FieldValidation::Strict => {
                             return Err(de::Error::custom(format!(
                                 "strict decoding error: {message}"
@@ -239,10 +208,9 @@ impl<'de, M: Mode> Visitor<'de> for Seed<'_, M> {
                     }
                 }
             }
-            let value = access.next_value_seed(Seed::<M> {
+            let value = access.next_value_seed(Seed {
                 path: self.path,
                 warnings: self.warnings,
-                mode: PhantomData,
             });
             let Some(Segment::Key(key)) = self.path.pop() else {
                 continue;

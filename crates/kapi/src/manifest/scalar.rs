@@ -1,7 +1,7 @@
 //! YAML 1.1 scalar resolution as go-yaml v2 (and so sigs.k8s.io/yaml and
 //! kubectl) does it: booleans, Go integers, floats, timestamps.
 
-use crate::gofloat::{go_float_json, go_float_text32};
+use crate::gofmt::{float_g, json_float};
 
 /// How go-yaml v2 reads an untagged plain scalar (`resolve` in resolve.go).
 ///
@@ -325,7 +325,7 @@ pub(super) fn kubectl_int(f: f64) -> Option<i64> {
     if f.fract() != 0.0 || !f.is_finite() {
         return None;
     }
-    go_float_json(f).parse().ok()
+    json_float(f).parse().ok()
 }
 
 /// A float mapping key as sigs.k8s.io/yaml makes it: Go's `%g` of the
@@ -337,7 +337,7 @@ pub(super) fn float_key(f: f64) -> String {
     } else if x.is_infinite() {
         if x < 0.0 { "-.inf" } else { ".inf" }.to_owned()
     } else {
-        go_float_text32(x)
+        float_g(f64::from(x), true)
     }
 }
 
