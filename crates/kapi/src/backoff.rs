@@ -99,6 +99,8 @@ mod tests {
         }
         let draws: Vec<Duration> = (0..50).map(|_| full_jitter(BACKOFF_MAX)).collect();
         assert!(draws.iter().any(|d| *d != draws[0]), "no jitter");
+        let values: Vec<f64> = (0..100).map(|_| jitter()).collect();
+        assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
     }
 
     #[test]

@@ -6,27 +6,22 @@
 
 use std::any::Any;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::backoff::jitter;
 use crate::list::{ListParams, Pager};
 use crate::watch::{WatchEvent, WatchParams, WatchStream, DEFAULT_WATCH_TIMEOUT_SECONDS};
 use crate::{Api, Error, Result};
 
 /// Consecutive failures after which a [`Watcher`] gives up, by default.
 ///
-/// With the backoff (0.5 s doubling to 30 s, plus up to 50% jitter) that is
-/// about two to three minutes of an unreachable or failing server.
+/// With the backoff (client-go's reflector: 0.8 s doubling to 30 s, each
+/// wait drawn from [d, 2d)) that is about three to six minutes of an
+/// unreachable or failing server.
 pub const DEFAULT_MAX_FAILURES: u32 = 10;
-
-/// The first backoff delay; it doubles with each consecutive failure.
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-
-/// The longest backoff delay (before jitter).
-const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// A watch that ends cleanly after delivering nothing is only healthy if it
 /// stayed open at least this long; one that ends sooner counts as a failure,
@@ -475,30 +470,11 @@ fn retryable(e: &Error) -> bool {
     }
 }
 
-/// The delay before retry number `failures` (from 1): 0.5 s doubling to
-/// 30 s, plus up to 50% jitter.
+/// The delay before retry number `failures` (from 1): client-go's
+/// reflector backoff, 0.8 s doubling to 30 s, with its jitter of 1.0 (each
+/// wait drawn from [d, 2d)).
 fn backoff(failures: u32) -> Duration {
-    let exp = BACKOFF_BASE.saturating_mul(1 << failures.saturating_sub(1).min(16));
-    exp.min(BACKOFF_MAX).mul_f64(1.0 + jitter() / 2.0)
-}
-
-/// A number in [0, 1) that differs between calls, processes and moments:
-/// splitmix64 over the clock, the pid and a counter (no rand crate).
-pub(crate) fn jitter() -> f64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default();
-    let mut z = nanos
-        ^ (u64::from(std::process::id()) << 32)
-        ^ COUNTER
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-            .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
+    crate::backoff::ceiling(failures).mul_f64(1.0 + jitter())
 }
 
 /// The `resourceVersion` of an object, or of a one-row Table's object.
@@ -543,19 +519,11 @@ mod tests {
     use crate::Status;
 
     #[test]
-    fn backoff_doubles_from_half_a_second_to_thirty_with_jitter() {
-        for (failures, base) in [(1, 0.5), (2, 1.0), (3, 2.0), (7, 30.0), (40, 30.0)] {
+    fn backoff_doubles_from_0_8_s_to_thirty_with_jitter() {
+        for (failures, base) in [(1, 0.8), (2, 1.6), (3, 3.2), (7, 30.0), (40, 30.0)] {
             let d = backoff(failures).as_secs_f64();
-            assert!(d >= base && d <= base * 1.5, "{failures}: {d}");
+            assert!(d >= base && d < base * 2.0 + 1e-9, "{failures}: {d}");
         }
-    }
-
-    #[test]
-    fn jitter_stays_in_range_and_varies() {
-        let values: Vec<f64> = (0..100).map(|_| jitter()).collect();
-        assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
-        let first = values[0];
-        assert!(values.iter().any(|v| *v != first));
     }
 
     #[test]
