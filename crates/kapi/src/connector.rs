@@ -12,7 +12,7 @@ use ureq::unversioned::transport::{
     TransportAdapter,
 };
 
-use crate::trust::{NoVerifier, Trust, Verifier};
+use crate::trust::{Trust, Verifier};
 
 /// Wraps a TCP transport in TLS for `https://` URLs.
 #[derive(Debug)]
@@ -24,13 +24,7 @@ impl TlsConnector {
     /// Checks servers against `trust`, or not at all when `insecure`.
     pub(crate) fn new(trust: Arc<Trust>, insecure: bool) -> TlsConnector {
         let provider = crate::crypto::provider();
-        let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if insecure {
-            Arc::new(NoVerifier {
-                provider: provider.clone(),
-            })
-        } else {
-            Arc::new(Verifier { trust })
-        };
+        let verifier = Arc::new(Verifier { trust, insecure });
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(rustls::ALL_VERSIONS)
             // Invariant: ring supports every protocol version rustls has.

@@ -231,6 +231,36 @@ pub fn write_json_string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
+/// Writes the control character `c` as Go's `%q` writes it inside a
+/// string: `\a \b \f \n \r \t \v`, `\xNN` for the other C0 controls and
+/// DEL, `\uNNNN` for C1 controls (not single bytes in UTF-8). Rust's `{:?}`
+/// writes ESC as `\u{1b}`; Go, and so kubectl, as `\x1b`.
+///
+/// ```
+/// let mut out = String::new();
+/// kapi::gofmt::write_escaped_control(&mut out, '\u{1b}');
+/// kapi::gofmt::write_escaped_control(&mut out, '\u{9b}');
+/// assert_eq!(out, "\\x1b\\u009b");
+/// ```
+pub fn write_escaped_control(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '\u{7}' => out.push_str("\\a"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{b}' => out.push_str("\\v"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

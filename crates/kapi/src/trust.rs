@@ -179,9 +179,13 @@ fn verifier_for(
         .ok()
 }
 
-/// rustls's check of the server, against [`Trust`]'s current roots.
+/// rustls's check of the server, against [`Trust`]'s current roots; with
+/// `insecure` (`--insecure-skip-tls-verify`) any certificate passes, but the
+/// handshake's signatures are still checked (the peer holds the key of the
+/// certificate it presents).
 pub(crate) struct Verifier {
     pub(crate) trust: Arc<Trust>,
+    pub(crate) insecure: bool,
 }
 
 impl ServerCertVerifier for Verifier {
@@ -193,6 +197,9 @@ impl ServerCertVerifier for Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
         let unknown = || {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::UnknownIssuer,
@@ -256,59 +263,5 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("ca_file", &self.trust.path)
             .finish_non_exhaustive()
-    }
-}
-
-/// `--insecure-skip-tls-verify`: any certificate, but the handshake's
-/// signatures are still checked (the peer holds the key it presents).
-#[derive(Debug)]
-pub(crate) struct NoVerifier {
-    pub(crate) provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for NoVerifier {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
     }
 }

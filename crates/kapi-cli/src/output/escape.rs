@@ -12,7 +12,6 @@
 //! is, and text without controls is returned borrowed.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// `s` with its control characters escaped, line breaks and tabs kept:
 /// for messages that may span lines, such as error output.
@@ -46,22 +45,7 @@ fn escape(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
             out.push(c);
             continue;
         }
-        match c {
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            // Go writes C0 and DEL as `\xNN`, C1 (not bytes in UTF-8) as `\uNNNN`.
-            c if (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-        }
+        kapi::gofmt::write_escaped_control(&mut out, c);
     }
     Cow::Owned(out)
 }
