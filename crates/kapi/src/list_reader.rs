@@ -263,6 +263,11 @@ impl<R: BufRead> ListReader<R> {
                 .and_then(|()| self.decode::<Value>(&scratch));
             self.scratch = scratch;
             let value = value?;
+            // `"items": 7` is no list: Go's decoder refuses it too
+            // ("cannot unmarshal number into ... items"). null is an empty list.
+            if STREAMED.contains(&key.as_str()) && !value.is_null() {
+                return Err(self.syntax(format!("{key:?} is not an array")));
+            }
             let after = format!("expected ',' or '}}' after {key:?}");
             self.members.insert(key, value);
             // A large member (a Table's columnDefinitions, say) need not
@@ -522,6 +527,18 @@ mod tests {
         assert!(read_all("{}").unwrap().1.is_empty());
         let (members, _) = read_all(r#"{"kind":"Status","code":200}"#).unwrap();
         assert_eq!(members["code"], 200);
+    }
+
+    #[test]
+    fn items_that_are_not_an_array_are_an_error_not_an_empty_list() {
+        for body in [
+            r#"{"items":7}"#,
+            r#"{"items":{"a":1}}"#,
+            r#"{"kind":"Table","rows":"x"}"#,
+        ] {
+            let err = read_all(body).unwrap_err().to_string();
+            assert!(err.contains("is not an array"), "{body}: {err}");
+        }
     }
 
     #[test]

@@ -899,6 +899,11 @@ fn bad_manifests() {
         case("unknown kind", CREATE, 1, "no matches for kind \"Gadget\" in version \"example.com/v1\"")
             .stdin("apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: a\n"),
         case("missing file", &["create", "-f", "/nonexistent/m.yaml"], 1, "/nonexistent/m.yaml"),
+        case("a repeated key (strict)", CREATE, 1, "strict decoding error: duplicate field \"metadata.name\"")
+            .stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"),
+        case("a repeated JSON key (strict)", CREATE, 1, "duplicate field \"kind\"")
+            .stdin("{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"a\"}}"),
+        case("random bytes", &["create", "-f", "/dev/urandom"], 1, "is not UTF-8 text"),
         case("control characters in a name", CREATE, 1, "The ConfigMap \"a\\u{1b}[31m\" is invalid: metadata.name: Invalid value").stdin("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\\x1b[31m\"\n"),
     ]);
 }
@@ -913,6 +918,50 @@ fn status(code: u16, reason: &str, message: &str) -> Vec<u8> {
 #[test]
 fn bad_server_bodies() {
     run_matrix(&[
+        case(
+            "a continue token that does not advance",
+            &["get", "secrets", "-o", "name"],
+            1,
+            "the server did not advance the list",
+        )
+        .canned((
+            "GET",
+            "/api/v1/namespaces/test/secrets",
+            200,
+            "application/json",
+            || br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"continue":"abc","resourceVersion":"1"},"items":[]}"#.to_vec(),
+        )),
+        case(
+            "list items that are not an array",
+            &["get", "serviceaccounts", "-o", "name"],
+            1,
+            "/serviceaccounts",
+        )
+        .canned((
+            "GET",
+            "/api/v1/namespaces/test/serviceaccounts",
+            200,
+            "application/json",
+            || br#"{"kind":"ServiceAccountList","apiVersion":"v1","metadata":{},"items":7}"#.to_vec(),
+        )),
+        case(
+            "one list item over 16 MiB",
+            &["get", "endpoints", "-o", "name"],
+            1,
+            "is larger than 16777216 bytes",
+        )
+        .canned((
+            "GET",
+            "/api/v1/namespaces/test/endpoints",
+            200,
+            "application/json",
+            || {
+                let mut body = br#"{"kind":"EndpointsList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":""#.to_vec();
+                body.extend(std::iter::repeat_n(b'x', 17 << 20));
+                body.extend_from_slice(br#""}}]}"#);
+                body
+            },
+        )),
         case(
             "not JSON",
             &["get", "pod", "b1"],
