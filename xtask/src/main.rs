@@ -5,6 +5,8 @@
 //! - `test`: fmt, clippy, fixtures --check, the dependency guard, docs, all tests.
 //! - `demo`: kapi in in-cluster mode against the fake API server.
 //! - `dist`: the static release binary, its size against the budget.
+//! - `fuzz --seconds N [TARGET...]`: the cargo-fuzz targets in `fuzz/`, each
+//!   for N seconds (nightly and cargo-fuzz).
 //! - `bench`: wall time and peak RSS, beside curl and kubectl.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
 //! - `kind [--keep]`: ci/scenario.sh as a Job in a real kind cluster.
@@ -17,6 +19,7 @@ mod cmd;
 mod demo;
 mod dist;
 mod fixtures;
+mod fuzz;
 mod kind;
 mod scenario_log;
 mod test;
@@ -31,6 +34,8 @@ tasks:
     test                  everything CI runs: fmt, clippy, fixtures --check, docs, all tests
     demo                  run kapi's in-pod recipes against the built-in fake API server
     dist                  build the static release binary and check its size
+    fuzz --seconds N [TARGET...]
+                          run the fuzz targets in fuzz/ for N seconds each (nightly, cargo-fuzz)
     bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
     busybox               run ci/scenario.sh in a busybox root against the fake API server
     kind [--keep]         run ci/scenario.sh as a Job in a kind cluster (needs docker, kind, kubectl)
@@ -55,6 +60,7 @@ fn run() -> anyhow::Result<()> {
         Some("dist") => dist::run(rest),
         Some("busybox") => busybox::run(rest),
         Some("bench") => bench::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("kind") => kind::run(rest),
         Some("fixtures") => fixtures::run(rest),
         Some("help" | "-h" | "--help") => {
