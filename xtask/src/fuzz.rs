@@ -194,18 +194,15 @@ fn run_target(root: &Path, t: &Target, seconds: u64) -> Result<(Outcome, bool)> 
     if root.join(&seeds).is_dir() {
         args.push(seeds);
     }
-    args.extend(
-        [
-            "--".to_string(),
-            format!("-max_total_time={seconds}"),
-            format!("-max_len={}", t.max_len),
-            format!("-rss_limit_mb={RSS_LIMIT_MB}"),
-            format!("-malloc_limit_mb={MALLOC_LIMIT_MB}"),
-            format!("-timeout={UNIT_TIMEOUT_SECONDS}"),
-            "-print_final_stats=1".into(),
-        ]
-        .into_iter(),
-    );
+    args.extend([
+        "--".to_string(),
+        format!("-max_total_time={seconds}"),
+        format!("-max_len={}", t.max_len),
+        format!("-rss_limit_mb={RSS_LIMIT_MB}"),
+        format!("-malloc_limit_mb={MALLOC_LIMIT_MB}"),
+        format!("-timeout={UNIT_TIMEOUT_SECONDS}"),
+        "-print_final_stats=1".into(),
+    ]);
     let shown: Vec<String> = args.iter().map(|a| cmd::shell_quote(a)).collect();
     eprintln!("$ cargo {}", shown.join(" "));
     let mut child = cmd::clean(Command::new("cargo"))
