@@ -233,7 +233,10 @@ fn read_line(outcome: &mut Outcome, line: &str) {
     } else if let Some(n) = line.strip_prefix("stat::peak_rss_mb:") {
         outcome.peak_rss_mb = n.trim().parse().ok();
     } else if let Some((_, path)) = line.split_once("Test unit written to ") {
-        outcome.artifact = Some(path.trim().to_string());
+        // `slow-unit-*` (over `-report_slow_units`) is a note, not a failure.
+        if !path.contains("/slow-unit-") {
+            outcome.artifact = Some(path.trim().to_string());
+        }
     } else if line.starts_with('#') {
         // `#1234\tNEW    cov: 56 ft: 78 corp: 9/120b lim: 4 exec/s: 0 rss: 30Mb`
         if let Some(start) = line.find("cov: ") {
@@ -294,6 +297,7 @@ mod tests {
             "#524288\tpulse  cov: 1234 ft: 5678 corp: 345/12Kb lim: 4096 exec/s: 8738 rss: 45Mb",
             "==1== ERROR: libFuzzer: deadly signal",
             "artifact_prefix='/w/fuzz/artifacts/watch_decode/'; Test unit written to /w/fuzz/artifacts/watch_decode/crash-da39a3ee",
+            "Test unit written to /w/fuzz/artifacts/watch_decode/slow-unit-0a1b",
             "stat::number_of_executed_units: 524301",
             "stat::peak_rss_mb: 46",
         ] {

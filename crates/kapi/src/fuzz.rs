@@ -6,6 +6,7 @@ use std::io::Read;
 
 use serde::de::DeserializeOwned;
 
+use crate::jsonpath::JsonPath;
 use crate::WatchStream;
 
 /// A [`WatchStream`] over `reader` whose events may be at most `max_event`
@@ -15,4 +16,10 @@ pub fn watch_stream_with_max_event<T: DeserializeOwned>(
     max_event: u64,
 ) -> WatchStream<T> {
     WatchStream::fuzz_with_max_event(Box::new(reader), max_event)
+}
+
+/// `path` with a lower evaluation step limit, so that a runaway template
+/// fails in well under a second even in an instrumented build.
+pub fn jsonpath_with_step_limit(path: JsonPath, limit: usize) -> JsonPath {
+    path.with_step_limit(limit)
 }
