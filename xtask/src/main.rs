@@ -5,6 +5,8 @@
 //! - `test`: fmt, clippy, fixtures --check, the dependency guard, docs, all tests.
 //! - `demo`: kapi in in-cluster mode against the fake API server.
 //! - `dist`: the static release binary, its size against the budget.
+//! - `fuzz --seconds N [TARGET...]`: the cargo-fuzz targets in `fuzz/`, each
+//!   for N seconds (nightly and cargo-fuzz).
 //! - `bench`: wall time and peak RSS, beside curl and kubectl.
 //! - `soak [--minutes N]`: long-running kapi under rotation and faults.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
@@ -18,6 +20,7 @@ mod cmd;
 mod demo;
 mod dist;
 mod fixtures;
+mod fuzz;
 mod kind;
 mod scenario_log;
 mod soak;
@@ -33,6 +36,8 @@ tasks:
     test                  everything CI runs: fmt, clippy, fixtures --check, docs, all tests
     demo                  run kapi's in-pod recipes against the built-in fake API server
     dist                  build the static release binary and check its size
+    fuzz --seconds N [TARGET...]
+                          run the fuzz targets in fuzz/ for N seconds each (nightly, cargo-fuzz)
     bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
     soak [--minutes N]    kapi wait and get -w for N minutes (default 10) under token and CA
                           rotation and injected faults; fails on any failed request
@@ -59,6 +64,7 @@ fn run() -> anyhow::Result<()> {
         Some("dist") => dist::run(rest),
         Some("busybox") => busybox::run(rest),
         Some("bench") => bench::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("kind") => kind::run(rest),
         Some("soak") => soak::run(rest),
         Some("fixtures") => fixtures::run(rest),

@@ -53,6 +53,9 @@ pub fn run(args: &[String]) -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--quiet"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    // The fuzz targets are outside the workspace: prove they still compile
+    // (stable, no cargo-fuzz; `cargo xtask fuzz` runs them).
+    cmd::run(&root, "cargo", crate::fuzz::CHECK_ARGS)?;
     cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
     eprintln!("$ cargo xtask dist");
     crate::dist::run(&[])?;

@@ -295,6 +295,15 @@ impl<T: DeserializeOwned> WatchStream<T> {
         WatchStream::with_max_event(reader, request, server, MAX_EVENT_BYTES)
     }
 
+    /// [`WatchStream::from_reader`] with another event cap (`kapi::__fuzz`).
+    #[cfg(feature = "_fuzz")]
+    pub(crate) fn fuzz_with_max_event(
+        reader: Box<dyn Read + Send>,
+        max_event: u64,
+    ) -> WatchStream<T> {
+        WatchStream::with_max_event(reader, "a watch".into(), "the server".into(), max_event)
+    }
+
     fn with_max_event(
         reader: Box<dyn Read + Send>,
         request: String,

@@ -19,7 +19,7 @@ use super::parser::{Node, Param};
 pub(crate) type Item<'a> = Cow<'a, Value>;
 
 /// How much work one execution may do before it fails, counted in nodes
-/// walked plus values produced. kubectl has no such limit; kapi needs one
+/// walked plus values produced plus bytes of template text copied. kubectl has no such limit; kapi needs one
 /// because unclosed `{range}`s re-run their bodies (as in client-go), which
 /// makes the work exponential in the number of them. Ten million steps is
 /// far more than `{..}` over thousands of pods needs.
@@ -218,7 +218,13 @@ impl<'n> Evaluator<'n> {
         self.charge(input.len().saturating_add(1))?;
         let count = input.len();
         let output = match node {
-            Node::Text(text) => vec![Cow::Owned(Value::String(text.clone()))],
+            Node::Text(text) => {
+                // A copy of the text per evaluation: its bytes are work too,
+                // or unclosed ranges repeating a long text would allocate
+                // gigabytes within the step limit.
+                self.charge(text.len())?;
+                vec![Cow::Owned(Value::String(text.clone()))]
+            }
             Node::List(nodes) => self.eval_list(input, nodes)?,
             Node::Field { name, pos } => self.eval_field(&input, name, *pos)?,
             Node::Wildcard => eval_wildcard(&input),

@@ -49,7 +49,8 @@
 //! - **Raw bytes.** Quoted text whose `\x`/octal escapes do not form UTF-8
 //!   gets U+FFFD where Go would write the raw bytes.
 //! - **Limits.** An execution fails instead of running away: more than
-//!   100 nested ranges, or more than ten million evaluation steps (only
+//!   100 nested ranges, or more than ten million evaluation steps (nodes
+//!   walked, values produced, bytes of literal text copied; only
 //!   unclosed, nested ranges or deep recursive descent inside ranges get
 //!   near that).
 //!
@@ -259,10 +260,10 @@ impl JsonPath {
             })
     }
 
-    /// Lowers the evaluation step limit; tests use it to keep runaway
-    /// templates quick.
-    #[cfg(test)]
-    fn with_step_limit(mut self, limit: usize) -> Self {
+    /// Lowers the evaluation step limit; tests (and `kapi::__fuzz`) use it
+    /// to keep runaway templates quick.
+    #[cfg(any(test, feature = "_fuzz"))]
+    pub(crate) fn with_step_limit(mut self, limit: usize) -> Self {
         self.step_limit = limit;
         self
     }

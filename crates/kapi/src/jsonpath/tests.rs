@@ -1160,6 +1160,36 @@ fn unclosed_ranges_stop_at_the_step_limit() {
 }
 
 #[test]
+fn step_limit_counts_literal_text_so_unclosed_ranges_cannot_allocate_gigabytes() {
+    // 2^20 evaluations of 3,000 bytes of text: 3 GB of output within ten
+    // million steps, unless the bytes count as steps.
+    let template = "{range @}".repeat(20) + &"x".repeat(3000);
+    let err = exec_err(&template, &json!(1));
+    assert_eq!(err.message(), "template evaluation exceeded 10000000 steps");
+    // Found by `cargo xtask fuzz` (jsonpath_eval, a timeout): unclosed
+    // ranges and short texts made 20 MB of output.
+    let found = String::from_utf8_lossy(
+        b"{}{\"\"}\x1f\x1f\x1b{}{\"\"}\x1f\x1fge .ites[*]\"b\"},\"\x04{range .(tes[*]\"b\"}range .it\
+          es[*]\"b\"},\"\x04{range .ites[*]\"b\"},\"=Ns[*'&'.=Ns[*'&'.e300,\"=Ns[*'&'.=Ns[*'&'.e300\x81\
+          b\"},\"\x04{range .ites[*]\"b\"}range .ites][*]\"b\"},2\x04{range .ites[*]\"b\"range .ites\
+          [*]\"b\"},\"\x04{range .(tes[*]\"b\"}range .ites[*]\"b\"},\"\x04{range .ites[*]\"b\"},\"=N\
+          s[*'&'.=Ns[*'&'.e300,\"=Ns[*'&'.=Ns[*'&'.e30},\"=Ns[*'&'.=N^[*'&'.e\x82\xa2\x1b\x1f\x1f\x1f\
+          \x1f\\n@[?(Vs*}{\"\"}\x1f\x1fs*}{\"\"}\x1f\x1f\x04{range .ites[*]\"b\"},\"\x04{range .(tes\
+          [*]\"b\"}range .ites[*]\"b\x81b\"},\"\x04{range .ites[*]\"b\"}r\"},\"\x04{range .ites[*]\"\
+          b\"},\"=Ns[*'&'.=[N&*'s'.e300,\"=Ns[*'&'.=Nsfalse[*'00\x81b\"},\"\x04{range .ites[*]\"b\"}\
+          range .(ites][*]\"b\"},2\x04{range ..tes[*]\"b\"range .ites[*]\"b\"},\"\x04{range .(tes[*]\
+          \"b\"}range .ites[*]\"b\"},\"&'.e300\x81b\"},\"\x04{range .ites[*]\"b\"}range .(ites][*]\"\
+          b\"},2\x04{range ..tes[*]\"b\"range .ites[*]\"b\"},\"\x04{range .(tes[*]\"b\"}range .ites[\
+          *]\"b\"},\"\x04{range .ites[*]}\x1f\x1f\xff\xff\xff\xff\xff\xff\xff\x16\x1f\x1f\x1f\xdd\xe6\
+          \xe6\xe6\xe6\xe6\xe6(a*\x1f\x1f\xe6\xe6(as*}{\"\"}.",
+    );
+    let err = JsonPath::parse(&found)
+        .and_then(|t| t.render(&json!({})))
+        .unwrap_err();
+    assert_eq!(err.message(), "template evaluation exceeded 10000000 steps");
+}
+
+#[test]
 fn long_templates_parse_without_recursion() {
     let template = "{.a}x".repeat(200_000);
     assert_eq!(render(&template, &json!({"a": 1})), "1x".repeat(200_000));
