@@ -28,6 +28,7 @@ const TARGETS: &[Target] = &[
     Target::new("jsonpath_eval", 8192),
     Target::new("watch_decode", 16384),
     Target::new("status_decode", 8192),
+    Target::new("manifest_read", 16384),
 ];
 
 impl Target {
