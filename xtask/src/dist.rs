@@ -38,6 +38,77 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Builds the binary again, as `cargo xtask dist` would, and fails if cargo
+/// compiled anything: a second `cargo xtask` run must be all `Fresh`. (The
+/// child cargo once inherited `CARGO_MANIFEST_DIR` from `cargo run`, and
+/// ring's build script reran on it, rebuilding half the tree every time.)
+pub fn check_fresh() -> Result<()> {
+    let root = project_root();
+    let (target, rustflags) = target_and_flags(&root)?;
+    let args = [
+        "build",
+        "--release",
+        "-p",
+        "kapi-cli",
+        "--bin",
+        "kapi",
+        "--target",
+        target,
+        "--message-format=json",
+    ];
+    eprintln!(
+        "$ RUSTFLAGS='{rustflags}' cargo {} (must be all fresh)",
+        args.join(" ")
+    );
+    let output = cmd::clean(std::process::Command::new("cargo"))
+        .args(args)
+        .env("RUSTFLAGS", rustflags)
+        .current_dir(&root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("failed to start cargo")?;
+    if !output.status.success() {
+        bail!("the second build failed ({})", output.status);
+    }
+    let rebuilt: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["fresh"] == false)
+        .filter_map(|m| m["target"]["name"].as_str().map(str::to_string))
+        .collect();
+    if !rebuilt.is_empty() {
+        bail!(
+            "a second build of the release binary compiled {} again: something in the \
+             environment changes between runs",
+            rebuilt.join(", ")
+        );
+    }
+    eprintln!("second build: everything fresh");
+    Ok(())
+}
+
+/// The target to build for and its RUSTFLAGS (see [`build_static`]).
+fn target_and_flags(root: &Path) -> Result<(&'static str, &'static str)> {
+    let installed =
+        cmd::read(root, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    let target = if installed.lines().any(|l| l.trim() == MUSL) {
+        MUSL
+    } else {
+        GNU
+    };
+    // --icf=all: rust-lld (the gnu target's default linker) folds identical
+    // functions and constants, about 23 KB of the static binary. Rust makes
+    // no promise that two functions have different addresses, and kapi
+    // compares none. The musl build links with the system linker, which
+    // may not have the flag.
+    let rustflags = if target == GNU {
+        "-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all"
+    } else {
+        "-C relocation-model=static"
+    };
+    Ok((target, rustflags))
+}
+
 /// Builds the static `kapi` binary.
 pub fn build() -> Result<PathBuf> {
     let mut built = build_static(&["kapi"], &[])?;
@@ -55,23 +126,7 @@ pub fn build() -> Result<PathBuf> {
 /// are in the README.
 pub fn build_static(bins: &[&str], examples: &[&str]) -> Result<Vec<PathBuf>> {
     let root = project_root();
-    let installed =
-        cmd::read(&root, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    let target = if installed.lines().any(|l| l.trim() == MUSL) {
-        MUSL
-    } else {
-        GNU
-    };
-    // --icf=all: rust-lld (the gnu target's default linker) folds identical
-    // functions and constants, about 23 KB of the static binary. Rust makes
-    // no promise that two functions have different addresses, and kapi
-    // compares none. The musl build links with the system linker, which
-    // may not have the flag.
-    let rustflags = if target == GNU {
-        "-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all"
-    } else {
-        "-C relocation-model=static"
-    };
+    let (target, rustflags) = target_and_flags(&root)?;
     let release = root.join("target").join(target).join("release");
     let mut built = Vec::new();
     for bin in bins {

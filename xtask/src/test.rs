@@ -59,6 +59,7 @@ pub fn run(args: &[String]) -> Result<()> {
     cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
     eprintln!("$ cargo xtask dist");
     crate::dist::run(&[])?;
+    crate::dist::check_fresh()?;
     eprintln!("$ cargo xtask busybox");
     crate::busybox::run(&[])?;
     eprintln!("xtask test: all checks passed");
