@@ -6,7 +6,10 @@
 //! ```
 //!
 //! Prints the URL and the in-cluster environment as `export` lines, writes a
-//! kubeconfig when asked, and serves until Ctrl-C, SIGTERM, or stdin closes.
+//! kubeconfig when asked, and serves until Ctrl-C, SIGTERM, or stdin closes
+//! (with `--foreground`, only until a signal: for `fake-apiserver &` in a
+//! script, whose stdin is closed). Its temporary service-account directory
+//! (which holds the token) is removed on the way out.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -19,9 +22,12 @@ use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
                       [--now RFC3339] [--many-pods N] [--legacy-discovery]
+                      [--foreground]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
 
+  --foreground        ignore stdin: serve until SIGINT or SIGTERM (for
+                      `fake-apiserver --foreground &` in a script)
   --ipv6              listen on [::1] instead of 127.0.0.1
   --expired-cert      serve fixtures/pki/expired.crt
   --kubeconfig PATH   write a kubeconfig for the server to PATH (mode 0600;
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut builder = FakeApiServer::builder();
     let mut kubeconfig: Option<PathBuf> = None;
+    let mut foreground = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -64,6 +71,7 @@ fn run() -> Result<(), String> {
                 builder = builder.many_pods(n);
             }
             "--legacy-discovery" => builder = builder.legacy_discovery_only(),
+            "--foreground" => foreground = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -99,11 +107,19 @@ fn run() -> Result<(), String> {
             path.display()
         );
     }
-    let _ = writeln!(out, "# stop with Ctrl-C or by closing stdin");
+    let _ = writeln!(
+        out,
+        "# stop with {}",
+        if foreground {
+            "Ctrl-C or SIGTERM"
+        } else {
+            "Ctrl-C, SIGTERM or by closing stdin"
+        }
+    );
     let _ = out.flush();
     drop(out);
 
-    wait_for_stop()?;
+    wait_for_stop(!foreground)?;
     drop(server);
     if let Some(path) = kubeconfig {
         let _ = fs::remove_file(path);
@@ -111,17 +127,22 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Blocks until SIGINT, SIGTERM or end of stdin.
-fn wait_for_stop() -> Result<(), String> {
+/// Blocks until SIGINT, SIGTERM or (when `stdin_stops`) end of stdin.
+fn wait_for_stop(stdin_stops: bool) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("failed to start a runtime: {err}"))?;
     let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let _ = io::copy(&mut io::stdin().lock().by_ref(), &mut io::sink());
-        let _ = closed_tx.send(());
-    });
+    if stdin_stops {
+        std::thread::spawn(move || {
+            let _ = io::copy(&mut io::stdin().lock().by_ref(), &mut io::sink());
+            let _ = closed_tx.send(());
+        });
+    } else {
+        // Never sent: only a signal ends the wait.
+        std::mem::forget(closed_tx);
+    }
     runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
         let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
