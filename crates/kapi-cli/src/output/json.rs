@@ -21,18 +21,7 @@ use serde_json::Value;
 /// The text is built in memory and written with one `write_all`, so a
 /// failing writer (a closed pipe) never sees half a document.
 ///
-/// ```
-/// use kapi_cli::output::json::write_json;
-///
-/// let pod = serde_json::json!({"kind": "Pod", "apiVersion": "v1", "spec": {}});
-/// let mut out = Vec::new();
-/// write_json(&mut out, &pod)?;
-/// assert_eq!(
-///     String::from_utf8(out).unwrap(),
-///     "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n    \"spec\": {}\n}\n"
-/// );
-/// # Ok::<(), std::io::Error>(())
-/// ```
+/// See the test `doc_example_write_json` in this file for an example.
 pub fn write_json(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     let mut buf = Vec::new();
     write_value(&mut buf, v, 0);
@@ -46,16 +35,7 @@ pub fn write_json(out: &mut dyn Write, v: &Value) -> io::Result<()> {
 /// `{"apiVersion": "v1", "items": [...], "kind": "List", "metadata": {"resourceVersion": ""}}`
 /// (the envelope `kubectl get` builds), but only one item is held at a time.
 ///
-/// ```
-/// use kapi_cli::output::json::JsonListWriter;
-///
-/// let mut out = Vec::new();
-/// let mut list = JsonListWriter::begin(&mut out)?;
-/// list.item(&mut out, &serde_json::json!({"kind": "Pod"}))?;
-/// list.finish(&mut out)?;
-/// assert!(String::from_utf8(out).unwrap().ends_with("\"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"));
-/// # Ok::<(), std::io::Error>(())
-/// ```
+/// See the test `doc_example_json_list_writer` in this file for an example.
 #[derive(Debug)]
 pub struct JsonListWriter {
     items: usize,
@@ -282,5 +262,31 @@ mod tests {
     mod golden_manifest {
         use super::*;
         golden_manifest!(manifest_yaml11, manifest_multi);
+    }
+
+    /// The example in the doc comment of `write json` (a binary crate's
+    /// doc examples never run, so the example lives here).
+    #[test]
+    fn doc_example_write_json() -> io::Result<()> {
+        let pod = serde_json::json!({"kind": "Pod", "apiVersion": "v1", "spec": {}});
+        let mut out = Vec::new();
+        write_json(&mut out, &pod)?;
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n    \"spec\": {}\n}\n"
+        );
+        Ok(())
+    }
+
+    /// The example in the doc comment of `json list writer` (a binary crate's
+    /// doc examples never run, so the example lives here).
+    #[test]
+    fn doc_example_json_list_writer() -> io::Result<()> {
+        let mut out = Vec::new();
+        let mut list = JsonListWriter::begin(&mut out)?;
+        list.item(&mut out, &serde_json::json!({"kind": "Pod"}))?;
+        list.finish(&mut out)?;
+        assert!(String::from_utf8(out).unwrap().ends_with("\"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"));
+        Ok(())
     }
 }

@@ -37,30 +37,7 @@ use kapi::manifest::{resolve_plain, Resolved};
 ///
 /// The text is built in memory and written with one `write_all`.
 ///
-/// ```
-/// use kapi_cli::output::yaml::write_yaml;
-///
-/// let pod = serde_json::json!({
-///     "kind": "Pod",
-///     "spec": {"containers": [{"name": "app", "args": ["--port", "80"]}]},
-///     "metadata": {"labels": {"on": "yes"}},
-/// });
-/// let mut out = Vec::new();
-/// write_yaml(&mut out, &pod)?;
-/// assert_eq!(String::from_utf8(out).unwrap(), "\
-/// kind: Pod
-/// metadata:
-///   labels:
-///     \"on\": \"yes\"
-/// spec:
-///   containers:
-///   - args:
-///     - --port
-///     - \"80\"
-///     name: app
-/// ");
-/// # Ok::<(), std::io::Error>(())
-/// ```
+/// See the test `doc_example_write_yaml` in this file for an example.
 pub fn write_yaml(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     let mut em = Emitter::new();
     em.emit_node(v, Context::ROOT);
@@ -74,25 +51,7 @@ pub fn write_yaml(out: &mut dyn Write, v: &Value) -> io::Result<()> {
 /// `{"apiVersion": "v1", "items": [...], "kind": "List", "metadata": {"resourceVersion": ""}}`
 /// (the envelope `kubectl get` builds), but only one item is held at a time.
 ///
-/// ```
-/// use kapi_cli::output::yaml::YamlListWriter;
-///
-/// let mut out = Vec::new();
-/// let mut list = YamlListWriter::begin(&mut out)?;
-/// list.item(&mut out, &serde_json::json!({"kind": "Pod", "metadata": {"name": "a"}}))?;
-/// list.finish(&mut out)?;
-/// assert_eq!(String::from_utf8(out).unwrap(), "\
-/// apiVersion: v1
-/// items:
-/// - kind: Pod
-///   metadata:
-///     name: a
-/// kind: List
-/// metadata:
-///   resourceVersion: \"\"
-/// ");
-/// # Ok::<(), std::io::Error>(())
-/// ```
+/// See the test `doc_example_yaml_list_writer` in this file for an example.
 #[derive(Debug)]
 pub struct YamlListWriter {
     /// Emitter state carried between items: where the cursor is decides
@@ -1127,5 +1086,61 @@ mod tests {
             unicode_keys
         );
         golden_list!(list, list_empty);
+    }
+
+    /// The example in the doc comment of `write yaml` (a binary crate's
+    /// doc examples never run, so the example lives here).
+    #[test]
+    fn doc_example_write_yaml() -> io::Result<()> {
+        let pod = serde_json::json!({
+        "kind": "Pod",
+        "spec": {"containers": [{"name": "app", "args": ["--port", "80"]}]},
+        "metadata": {"labels": {"on": "yes"}},
+            });
+        let mut out = Vec::new();
+        write_yaml(&mut out, &pod)?;
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\
+kind: Pod
+metadata:
+  labels:
+    \"on\": \"yes\"
+spec:
+  containers:
+  - args:
+    - --port
+    - \"80\"
+    name: app
+"
+        );
+        Ok(())
+    }
+
+    /// The example in the doc comment of `yaml list writer` (a binary crate's
+    /// doc examples never run, so the example lives here).
+    #[test]
+    fn doc_example_yaml_list_writer() -> io::Result<()> {
+        let mut out = Vec::new();
+        let mut list = YamlListWriter::begin(&mut out)?;
+        list.item(
+            &mut out,
+            &serde_json::json!({"kind": "Pod", "metadata": {"name": "a"}}),
+        )?;
+        list.finish(&mut out)?;
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\
+apiVersion: v1
+items:
+- kind: Pod
+  metadata:
+    name: a
+kind: List
+metadata:
+  resourceVersion: \"\"
+"
+        );
+        Ok(())
     }
 }
