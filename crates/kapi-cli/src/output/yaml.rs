@@ -1093,10 +1093,10 @@ mod tests {
     #[test]
     fn doc_example_write_yaml() -> io::Result<()> {
         let pod = serde_json::json!({
-        "kind": "Pod",
-        "spec": {"containers": [{"name": "app", "args": ["--port", "80"]}]},
-        "metadata": {"labels": {"on": "yes"}},
-            });
+            "kind": "Pod",
+            "spec": {"containers": [{"name": "app", "args": ["--port", "80"]}]},
+            "metadata": {"labels": {"on": "yes"}},
+        });
         let mut out = Vec::new();
         write_yaml(&mut out, &pod)?;
         assert_eq!(
