@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 
 mod api;
+mod auth;
 mod backoff;
 mod builtin;
 mod client;
