@@ -136,7 +136,7 @@ impl Kubeconfig {
     }
 
     /// The merged configuration as kubectl's `config view` builds it: paths
-    /// absolute; unless `raw`, `*-data` fields as `DATA+OMITTED` and
+    /// as written; unless `raw`, `*-data` fields as `DATA+OMITTED` and
     /// tokens and passwords as `REDACTED`. With `minify`, only the current
     /// context (or `opts.context`) and its cluster and user.
     pub fn view(&self, raw: bool, minify: bool, context: Option<&str>) -> Result<Value> {
@@ -154,6 +154,10 @@ impl Kubeconfig {
             None
         };
         let list = |entries: &[Named], key: &str, pick: Option<&str>| -> Value {
+            if entries.is_empty() {
+                // As kubectl prints an empty config.
+                return Value::Null;
+            }
             Value::Array(
                 entries
                     .iter()
@@ -260,15 +264,15 @@ impl Kubeconfig {
             .ok_or_else(|| c.error("has no server; set clusters[].cluster.server".into()))?;
         let mut config = Config::new(server);
         let ca_data = c.data("certificate-authority-data")?;
-        let ca_file = c.text("certificate-authority")?.filter(|s| !s.is_empty());
+        let ca_file = c.path("certificate-authority")?;
         let mut ca_pem: Option<Vec<u8>> = None;
         if let Some(data) = ca_data {
             let bundle = CaBundle::from_pem(&data, &cluster.origin, "certificate-authority-data")?;
             ca_pem = Some(data);
             config.ca = Some(bundle);
         } else if let Some(file) = ca_file {
-            let bundle = CaBundle::from_file(Path::new(file))?;
-            ca_pem = std::fs::read(file).ok();
+            let bundle = CaBundle::from_file(&file)?;
+            ca_pem = std::fs::read(&file).ok();
             config.ca = Some(bundle);
         }
         config.insecure_skip_tls_verify = c.bool("insecure-skip-tls-verify")?;
@@ -313,12 +317,12 @@ impl Kubeconfig {
         }
         // Bearer token, then token file, then basic, then exec (client-go's order).
         let token = u.text("token")?.filter(|t| !t.trim().is_empty());
-        let token_file = u.text("tokenFile")?.filter(|t| !t.is_empty());
+        let token_file = u.path("tokenFile")?;
         let username = u.text("username")?.filter(|t| !t.is_empty());
         if let Some(token) = token {
             config.auth = Auth::Token(Secret::new(token.trim().to_string()));
         } else if let Some(file) = token_file {
-            config.auth = Auth::TokenFile(Arc::new(TokenFile::open(Path::new(file))?));
+            config.auth = Auth::TokenFile(Arc::new(TokenFile::open(&file)?));
         } else if let Some(name) = username {
             let password = u.text("password")?.unwrap_or_default();
             let encoded =
@@ -331,7 +335,8 @@ impl Kubeconfig {
         Ok(config)
     }
 
-    fn empty() -> Kubeconfig {
+    /// A kubeconfig with nothing in it (what kubectl views when there is no file).
+    pub fn empty() -> Kubeconfig {
         Kubeconfig {
             files: Vec::new(),
             current_context: None,
@@ -379,7 +384,6 @@ impl Kubeconfig {
         };
         let docs = crate::manifest::parse_manifests(&path.display().to_string(), &bytes)
             .map_err(|e| invalid(format!("not valid YAML: {e}")))?;
-        let dir = path.parent().unwrap_or(Path::new(""));
         self.files.push(path.to_path_buf());
         for doc in docs {
             let Value::Object(doc) = doc else {
@@ -436,7 +440,7 @@ impl Kubeconfig {
                             )))
                         }
                     };
-                    let mut body = match entry.get(key) {
+                    let body = match entry.get(key) {
                         Some(Value::Object(b)) => b.clone(),
                         None | Some(Value::Null) => Map::new(),
                         Some(_) => {
@@ -445,7 +449,6 @@ impl Kubeconfig {
                             )))
                         }
                     };
-                    resolve_paths(key, &mut body, dir);
                     let target = match key {
                         "cluster" => &mut self.clusters,
                         "user" => &mut self.users,
@@ -555,6 +558,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A file field, made absolute against the kubeconfig's directory
+    /// (client-go's `ResolveLocalPaths`).
+    fn path(&self, key: &str) -> Result<Option<PathBuf>> {
+        Ok(self
+            .text(key)?
+            .filter(|p| !p.is_empty())
+            .map(|p| absolute(self.origin, p)))
+    }
+
     fn bool(&self, key: &str) -> Result<bool> {
         match self.body.get(key) {
             None | Some(Value::Null) => Ok(false),
@@ -584,16 +596,16 @@ impl<'a> Fields<'a> {
                 format!("{:?} {} {:?} {data_key}", self.origin, self.kind, self.name),
             )));
         }
-        match self.text(key)?.filter(|t| !t.is_empty()) {
+        match self.path(key)? {
             None => Ok(None),
             Some(file) => {
-                let bytes = std::fs::read(file).map_err(|source| Error::ReadFile {
+                let bytes = std::fs::read(&file).map_err(|source| Error::ReadFile {
                     what: if key == "client-key" {
                         "client key"
                     } else {
                         "client certificate"
                     },
-                    path: PathBuf::from(file),
+                    path: file.clone(),
                     source,
                 })?;
                 Ok(Some((bytes, format!("{file:?}"))))
@@ -624,6 +636,12 @@ fn exec_spec(
     let command = field("command")?
         .filter(|c| !c.is_empty())
         .ok_or_else(|| u.error("has exec without a command".into()))?;
+    // A bare name is looked up in PATH; one with a `/` is a path.
+    let command = if command.contains('/') {
+        absolute(u.origin, command).display().to_string()
+    } else {
+        command.to_string()
+    };
     let api_version = field("apiVersion")?.unwrap_or_default().to_string();
     let strings = |key: &str| -> Result<Vec<&Value>> {
         match exec.get(key) {
@@ -700,7 +718,7 @@ fn exec_spec(
     info.insert("spec".into(), Value::Object(spec));
     Ok(ExecSpec {
         api_version,
-        command: command.to_string(),
+        command,
         args,
         env,
         install_hint: field("installHint")?.map(str::to_string),
@@ -724,32 +742,10 @@ fn short(v: &Value) -> String {
     }
 }
 
-/// Makes relative file fields absolute against the kubeconfig's directory
-/// (client-go's `ResolveLocalPaths`); an exec command only when it holds a
-/// `/` (a bare name is looked up in `PATH`).
-fn resolve_paths(kind: &str, body: &mut Map<String, Value>, dir: &Path) {
-    let keys: &[&str] = match kind {
-        "cluster" => &["certificate-authority"],
-        "user" => &["client-certificate", "client-key", "tokenFile"],
-        _ => &[],
-    };
-    let absolute = |p: &str| -> Option<String> {
-        (!p.is_empty() && Path::new(p).is_relative()).then(|| dir.join(p).display().to_string())
-    };
-    for key in keys {
-        if let Some(Value::String(p)) = body.get_mut(*key) {
-            if let Some(abs) = absolute(p) {
-                *p = abs;
-            }
-        }
-    }
-    if let Some(Value::String(cmd)) = body.get_mut("exec").and_then(|e| e.get_mut("command")) {
-        if cmd.contains('/') {
-            if let Some(abs) = absolute(cmd) {
-                *cmd = abs;
-            }
-        }
-    }
+/// `p` against the directory of the kubeconfig `origin`, unless absolute.
+fn absolute(origin: &Path, p: &str) -> PathBuf {
+    let dir = origin.parent().unwrap_or(Path::new(""));
+    dir.join(p)
 }
 
 /// kubectl's `config view` redaction.

@@ -351,9 +351,15 @@ fn infer_env(
         Err(e @ (Error::NoKubeconfig(_) | Error::NoContext(_))) if !explicit => e,
         Err(e) => return Err(e),
     };
-    incluster::load(env, dir).map_err(|incluster| Error::InferConfig {
-        kubeconfig: Box::new(kubeconfig_error),
-        incluster: Box::new(incluster),
+    // In a pod (the service env vars set) an in-cluster failure is
+    // reported as it is, exactly as without kubeconfig support; elsewhere
+    // both reasons are.
+    incluster::load(env, dir).map_err(|incluster| match incluster {
+        Error::NotInCluster => Error::InferConfig {
+            kubeconfig: Box::new(kubeconfig_error),
+            incluster: Box::new(incluster),
+        },
+        other => other,
     })
 }
 
