@@ -253,6 +253,12 @@ impl ServerCertVerifier for Verifier {
             {
                 verify_pinned(end_entity, server_name, now)
             }
+            // A self-signed leaf is its own trust anchor to webpki: still
+            // worth saying that the bundle pins it.
+            Ok(verified) => {
+                self.trust.pins(end_entity);
+                Ok(verified)
+            }
             other => other,
         }
     }

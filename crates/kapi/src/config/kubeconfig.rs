@@ -839,10 +839,17 @@ contexts:
             view["clusters"][0]["cluster"]["server"],
             "https://a.example:6443"
         );
+        // As kubectl's view: paths as written; used against the file's directory.
         assert_eq!(
             view["clusters"][0]["cluster"]["certificate-authority"],
-            d.0 .0.join("ca.crt").display().to_string()
+            "ca.crt"
         );
+        let err = merged
+            .config_env(&|_| None, &KubeconfigOptions::default())
+            .unwrap_err()
+            .to_string();
+        let ca = d.0 .0.join("ca.crt");
+        assert!(err.contains(&format!("{ca:?}")), "{err}");
         assert_eq!(view["users"][0]["user"]["token"], "from-a");
         let merged = Kubeconfig::merge(&[b, a]).unwrap();
         assert_eq!(merged.current_context(), Some("b"));
