@@ -666,3 +666,121 @@ fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn exec_plugin_client_certificate_and_cluster_info() {
+    let server = FakeApiServer::start();
+    let files = Files::new();
+    let info = files.0.path().join("info.json");
+    let json_pem = |path: &str| {
+        serde_json::Value::from(String::from_utf8(fixture_bytes(path)).unwrap()).to_string()
+    };
+    let credential = format!(
+        r#"{{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{{"clientCertificateData":{},"clientKeyData":{}}}}}"#,
+        json_pem("pki/admin.crt"),
+        json_pem("pki/admin.key")
+    );
+    std::fs::write(files.0.path().join("credential.json"), &credential).unwrap();
+    let plugin = files.write(
+        "plugin.sh",
+        &format!(
+            "printf '%s' \"$KUBERNETES_EXEC_INFO\" > {info}\ncat {dir}/credential.json\n",
+            info = info.display(),
+            dir = files.0.path().display()
+        ),
+    );
+    let user = exec_user(&plugin.display().to_string()).replace(
+        "      interactiveMode: Never\n",
+        "      interactiveMode: Never\n      provideClusterInfo: true\n",
+    );
+    let config = files.write(
+        "exec",
+        &kubeconfig_with(&server, &fixture("pki/ca.crt"), "", &user),
+    );
+    let (code, stdout, stderr) = run(kapi_bare()
+        .env("KUBECONFIG", &config)
+        .args(["auth", "whoami", "-v=8"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("kubernetes-admin"), "{stdout}");
+    assert_no_secret(&[&stdout, &stderr]);
+    let info: serde_json::Value = serde_json::from_slice(&std::fs::read(&info).unwrap()).unwrap();
+    assert_eq!(info["kind"], "ExecCredential");
+    assert_eq!(info["spec"]["interactive"], false);
+    assert_eq!(info["spec"]["cluster"]["server"], server.url());
+    assert!(info["spec"]["cluster"]["certificate-authority-data"]
+        .as_str()
+        .unwrap()
+        .starts_with("LS0t"));
+    // interactiveMode: Always cannot be honoured without a terminal.
+    let always = exec_user("x").replace("interactiveMode: Never", "interactiveMode: Always");
+    let config = files.write(
+        "always",
+        &kubeconfig_with(&server, &fixture("pki/ca.crt"), "", &always),
+    );
+    let (code, _, stderr) = run(kapi_bare().env("KUBECONFIG", &config).args(["get", "pods"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("interactiveMode Always, but kapi never gives an exec plugin a terminal"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn token_file_basic_auth_and_insecure_from_the_kubeconfig() {
+    let server = FakeApiServer::start();
+    let files = Files::new();
+    std::fs::write(files.0.path().join("token"), server.token()).unwrap();
+    // A relative tokenFile is relative to the kubeconfig's directory.
+    let config = files.write(
+        "tf",
+        &kubeconfig_with(
+            &server,
+            &fixture("pki/ca.crt"),
+            "",
+            "    tokenFile: token\n",
+        ),
+    );
+    let (code, _, stderr) = run(kapi_bare()
+        .env("KUBECONFIG", &config)
+        .current_dir("/")
+        .args(["get", "pods"]));
+    assert_eq!(code, 0, "{stderr}");
+    // Basic credentials: sent as the apiserver would get them (the fake
+    // has no basic authenticator: 401), masked in the trace.
+    let config = files.write(
+        "basic",
+        &kubeconfig_with(
+            &server,
+            &fixture("pki/ca.crt"),
+            "",
+            "    username: admin\n    password: s3cr3t-password\n",
+        ),
+    );
+    let (code, _, stderr) = run(kapi_bare()
+        .env("KUBECONFIG", &config)
+        .args(["get", "pods", "-v=8"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Authorization: Basic <masked>"), "{stderr}");
+    assert_no_secret(&[&stderr]);
+    let last = server.requests().pop().unwrap();
+    assert_eq!(
+        last.header("authorization"),
+        Some("Basic YWRtaW46czNjcjN0LXBhc3N3b3Jk")
+    );
+    // insecure-skip-tls-verify in the kubeconfig warns as the flag does.
+    let config = files.write(
+        "insecure",
+        &kubeconfig_with(
+            &server,
+            &fixture("pki/other-ca.crt"),
+            "    insecure-skip-tls-verify: true\n",
+            &format!("    token: {}\n", server.token()),
+        ),
+    );
+    let (code, _, stderr) = run(kapi_bare().env("KUBECONFIG", &config).args(["get", "pods"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.starts_with("warning: the kubeconfig sets insecure-skip-tls-verify"),
+        "{stderr}"
+    );
+}
