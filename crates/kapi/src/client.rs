@@ -81,7 +81,10 @@ impl Client {
         // HTTPS_PROXY/ALL_PROXY from the environment. A kubeconfig's proxy
         // (or the env's, NO_PROXY decided by config/proxy.rs) is a CONNECT
         // tunnel: the Authorization header travels inside TLS, never to it.
-        let proxy = match config.proxy() {
+        // Only https:// servers are proxied: inside a tunnel to an http://
+        // server the proxy could read the credentials.
+        let proxied = config.proxy().filter(|_| config.server().starts_with("https://"));
+        let proxy = match proxied {
             None => None,
             Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::Transport {
                 server: config.server().to_string(),

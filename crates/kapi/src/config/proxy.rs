@@ -4,7 +4,8 @@
 //! everything; an IP or CIDR matches addresses in it; `example.com` matches
 //! it and its subdomains, `.example.com` subdomains only; `host:port`
 //! matches only that port; localhost and loopback addresses never use an
-//! environment proxy. In-cluster configurations go direct.
+//! environment proxy. In-cluster configurations go direct, and so do
+//! `http://` servers (the client only tunnels TLS through a proxy).
 
 use std::net::IpAddr;
 
