@@ -83,7 +83,9 @@ impl Client {
         // tunnel: the Authorization header travels inside TLS, never to it.
         // Only https:// servers are proxied: inside a tunnel to an http://
         // server the proxy could read the credentials.
-        let proxied = config.proxy().filter(|_| config.server().starts_with("https://"));
+        let proxied = config
+            .proxy()
+            .filter(|_| config.server().starts_with("https://"));
         let proxy = match proxied {
             None => None,
             Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::Transport {
