@@ -241,6 +241,20 @@ mod tests {
     }
 
     #[test]
+    fn rsa_ec_and_pkcs8_keys_load() {
+        let rsa_crt = include_bytes!("test_data/rsa.crt");
+        let ec_crt = include_bytes!("test_data/ec.crt");
+        let rsa_key = include_bytes!("test_data/rsa.key");
+        let ec_key = include_bytes!("test_data/ec.key");
+        let ec_pkcs8 = include_bytes!("test_data/ec-pkcs8.key");
+        assert!(load(rsa_crt, rsa_key, "rsa").is_ok());
+        assert!(load(ec_crt, ec_key, "ec").is_ok());
+        assert!(load(ec_crt, ec_pkcs8, "ec pkcs8").is_ok());
+        let err = load(rsa_crt, ec_key, "x").unwrap_err().to_string();
+        assert!(err.contains("does not belong"), "{err}");
+    }
+
+    #[test]
     fn expired_and_mismatched_pairs_are_refused_without_the_key() {
         let key = include_str!("../../../../fixtures/pki/expired.key");
         let err = load(EXPIRED_CRT.as_bytes(), key.as_bytes(), "x")
