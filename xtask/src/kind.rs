@@ -3,9 +3,10 @@
 //!
 //! Steps, each printed before it runs: check the tools; build the static
 //! binaries; build the image from ci/Dockerfile; create the cluster
-//! `kapi-e2e`; load the image; apply ci/manifests/ (with the image tag
-//! rendered in); wait for the Jobs; print their logs; check them; delete the
-//! cluster unless `--keep`.
+//! `kapi-e2e`; run kapi from the runner with the kubeconfig kind wrote
+//! (client certificates, as a laptop or CI would); load the image; apply
+//! ci/manifests/ (with the image tag rendered in); wait for the Jobs; print
+//! their logs; check them; delete the cluster unless `--keep`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,7 +55,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "180s",
         ],
     )?;
-    let result = deploy_and_check(&root, &tag);
+    let result = from_runner(&root, &binaries[0]).and_then(|()| deploy_and_check(&root, &tag));
     if keep {
         eprintln!(
             "--keep: the cluster stays; delete it with: kind delete cluster --name {CLUSTER}"
@@ -177,6 +178,62 @@ fn deploy_and_check(root: &Path, tag: &str) -> Result<()> {
     check_logs(&logs[0], &logs[1])
 }
 
+/// What kapi runs on the runner against kind's own kubeconfig, and what
+/// its stdout must contain.
+pub const RUNNER_STEPS: &[(&[&str], &str)] = &[
+    (&["config", "current-context"], CONTEXT),
+    (
+        &["config", "view", "--minify"],
+        "client-key-data: DATA+OMITTED",
+    ),
+    (&["version"], "Server Version: v1."),
+    (&["auth", "whoami"], "kubernetes-admin"),
+    (&["auth", "can-i", "create", "namespaces"], "yes"),
+    (&["get", "nodes"], "kapi-e2e-control-plane"),
+    (
+        &["get", "pods", "-n", "kube-system"],
+        "kube-apiserver-kapi-e2e-control-plane",
+    ),
+];
+
+/// Runs [`RUNNER_STEPS`] with `KUBECONFIG` set to what `kind get kubeconfig`
+/// prints, and no in-cluster variables.
+fn from_runner(root: &Path, kapi: &Path) -> Result<()> {
+    let kubeconfig = cmd::read(root, "kind", &["get", "kubeconfig", "--name", CLUSTER])?;
+    let file = std::env::temp_dir().join(format!("kapi-kind-kubeconfig-{}", std::process::id()));
+    std::fs::write(&file, kubeconfig)?;
+    let result = RUNNER_STEPS.iter().try_for_each(|(args, want)| {
+        eprintln!("$ KUBECONFIG={} kapi {}", file.display(), args.join(" "));
+        let out = cmd::clean(Command::new(kapi))
+            .args(*args)
+            .env("KUBECONFIG", &file)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("KUBERNETES_SERVICE_PORT")
+            .output()
+            .with_context(|| format!("failed to start {}", kapi.display()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        print!("{stdout}");
+        check_runner_step(args, out.status.success(), &stdout, want)
+    });
+    let _ = std::fs::remove_file(&file);
+    result
+}
+
+/// One runner step passed: exit 0 and `want` in its output, and no
+/// secret printed (kind's kubeconfig holds the admin key).
+pub fn check_runner_step(args: &[&str], success: bool, stdout: &str, want: &str) -> Result<()> {
+    if !success {
+        bail!("`kapi {}` failed", args.join(" "));
+    }
+    if !stdout.contains(want) {
+        bail!("`kapi {}` did not print {want:?}", args.join(" "));
+    }
+    if stdout.contains("PRIVATE KEY") || stdout.contains("LS0tLS1CRUdJTi") {
+        bail!("`kapi {}` printed key or certificate data", args.join(" "));
+    }
+    Ok(())
+}
+
 /// Every manifest in `dir`, in file-name order, as one multi-document
 /// YAML, with the image placeholder replaced by `tag`.
 pub fn render_manifests(dir: &Path, tag: &str) -> Result<String> {
@@ -276,6 +333,25 @@ mod tests {
             "the can-i 'no' case must really be denied"
         );
         assert!(!rbac.contains("nodes"));
+    }
+
+    #[test]
+    fn runner_steps_use_kinds_context_and_check_output() {
+        assert_eq!(RUNNER_STEPS[0].1, "kind-kapi-e2e");
+        assert!(RUNNER_STEPS.iter().any(|(args, _)| args[0] == "get"));
+        check_runner_step(
+            &["version"],
+            true,
+            "Server Version: v1.33.1\n",
+            "Server Version: v1.",
+        )
+        .unwrap();
+        assert!(check_runner_step(&["version"], false, "", "x").is_err());
+        assert!(
+            check_runner_step(&["get", "nodes"], true, "No resources found\n", "kapi-e2e").is_err()
+        );
+        let leaked = "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=\n";
+        assert!(check_runner_step(&["config", "view"], true, leaked, "client-key-data").is_err());
     }
 
     #[test]

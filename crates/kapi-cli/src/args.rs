@@ -44,6 +44,14 @@ pub const GLOBAL_FLAGS: &[Flag] = &[
     value("v", Some('v')),
     value("request-timeout", None),
     switch("insecure-skip-tls-verify", None),
+    value("kubeconfig", None),
+    value("context", None),
+    value("cluster", None),
+    value("user", None),
+    value("server", Some('s')),
+    value("token", None),
+    value("certificate-authority", None),
+    value("tls-server-name", None),
     switch("help", Some('h')),
 ];
 
@@ -142,7 +150,7 @@ pub fn split_command(args: Vec<OsString>) -> Result<(Vec<String>, Vec<OsString>)
 }
 
 fn takes_subcommand(word: &str) -> bool {
-    word == "auth"
+    word == "auth" || word == "config"
 }
 
 /// Parses `args` against `flags` plus the global flags.
@@ -252,5 +260,59 @@ mod tests {
         let (words, rest) = split_command(os(&["auth", "-v=6", "can-i", "get", "pods"])).unwrap();
         assert_eq!(words, ["auth", "can-i"]);
         assert_eq!(rest, os(&["-v=6", "get", "pods"]));
+        let (words, rest) = split_command(os(&[
+            "--kubeconfig",
+            "k",
+            "--context=c",
+            "-s",
+            "https://x",
+            "get",
+            "pods",
+        ]))
+        .unwrap();
+        assert_eq!(words, ["get"]);
+        assert_eq!(
+            rest,
+            os(&[
+                "--kubeconfig",
+                "k",
+                "--context=c",
+                "-s",
+                "https://x",
+                "pods"
+            ])
+        );
+    }
+
+    #[test]
+    fn connection_flags_both_spellings() {
+        for args in [
+            &[
+                "--kubeconfig",
+                "k",
+                "--context",
+                "c",
+                "--user",
+                "u",
+                "--cluster",
+                "cl",
+            ][..],
+            &["--kubeconfig=k", "--context=c", "--user=u", "--cluster=cl"],
+        ] {
+            let m = parse("get", os(args), FLAGS).unwrap();
+            assert_eq!(m.value("kubeconfig"), Some("k"));
+            assert_eq!(m.value("context"), Some("c"));
+            assert_eq!(m.value("user"), Some("u"));
+            assert_eq!(m.value("cluster"), Some("cl"));
+        }
+        let m = parse(
+            "get",
+            os(&["-s", "https://a", "--token=t", "--tls-server-name", "n"]),
+            FLAGS,
+        )
+        .unwrap();
+        assert_eq!(m.value("server"), Some("https://a"));
+        assert_eq!(m.value("token"), Some("t"));
+        assert_eq!(m.value("tls-server-name"), Some("n"));
     }
 }

@@ -1,6 +1,9 @@
-//! Building the [`kapi::Client`] from the environment and the global flags.
+//! Building the [`kapi::Client`] from the environment and the global flags:
+//! kubectl's order (`--kubeconfig`, `KUBECONFIG`, `~/.kube/config`, then
+//! the pod's service account), then the flag overrides.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use crate::args::{Matches, UsageError};
 use crate::error::{Error, Result};
@@ -9,14 +12,60 @@ use crate::error::{Error, Result};
 /// (tests, and sidecars whose projected token is mounted elsewhere).
 pub const SERVICEACCOUNT_DIR_ENV: &str = "KAPI_SERVICEACCOUNT_DIR";
 
-/// The client for this pod, with `-n`, `-v`, `--request-timeout` and
-/// `--insecure-skip-tls-verify` applied.
-pub fn client(command: &str, m: &Matches) -> Result<kapi::Client> {
+/// How long an exec credential plugin may run (a Go duration; default 60s).
+pub const EXEC_TIMEOUT_ENV: &str = "KAPI_EXEC_TIMEOUT";
+
+/// `--kubeconfig`, `--context`, `--cluster`, `--user` and the exec timeout.
+pub fn kubeconfig_options(command: &str, m: &Matches) -> Result<kapi::config::KubeconfigOptions> {
+    let exec_timeout = match std::env::var(EXEC_TIMEOUT_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(v) => Some(
+            kapi::duration::parse(&v)
+                .map_err(|e| UsageError::new(command, format!("{EXEC_TIMEOUT_ENV}: {e}")))?
+                .0,
+        ),
+    };
+    let text = |name| m.value(name).filter(|v| !v.is_empty()).map(str::to_string);
+    Ok(kapi::config::KubeconfigOptions {
+        kubeconfig: text("kubeconfig").map(PathBuf::from),
+        context: text("context"),
+        cluster: text("cluster"),
+        user: text("user"),
+        exec_timeout,
+    })
+}
+
+/// The configuration: inferred as kubectl does, then the flags applied.
+pub fn config(command: &str, m: &Matches) -> Result<kapi::Config> {
     let dir = std::env::var_os(SERVICEACCOUNT_DIR_ENV)
         .filter(|d| !d.is_empty())
-        .map(std::path::PathBuf::from)
+        .map(PathBuf::from)
         .unwrap_or_else(|| kapi::config::SERVICE_ACCOUNT_DIR.into());
-    let mut config = kapi::Config::incluster_in(&dir)?;
+    let opts = kubeconfig_options(command, m)?;
+    let server = m.value("server").filter(|s| !s.is_empty());
+    let mut config = match kapi::Config::infer_with(&opts, &dir) {
+        Ok(config) => config,
+        // kubectl --server=URL --token=T works with no kubeconfig at all.
+        Err(kapi::Error::InferConfig { .. }) if server.is_some() => {
+            kapi::Config::new(server.unwrap_or_default())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(server) = server {
+        config = config.with_server(server);
+    }
+    if let Some(token) = m.value("token").filter(|t| !t.is_empty()) {
+        config = config.with_token(token);
+    }
+    if let Some(ca) = m.value("certificate-authority").filter(|c| !c.is_empty()) {
+        config = config.with_ca_file(ca)?;
+    }
+    if let Some(name) = m.value("tls-server-name") {
+        config = config.with_tls_server_name(name);
+    }
     if let Some(ns) = m.value("namespace") {
         config = config.with_namespace(ns);
     }
@@ -34,8 +83,18 @@ pub fn client(command: &str, m: &Matches) -> Result<kapi::Client> {
              anyone on the network path can read the bearer token"
         );
         config = config.with_insecure_skip_tls_verify(true);
+    } else if config.insecure_skip_tls_verify() {
+        eprintln!(
+            "warning: the kubeconfig sets insecure-skip-tls-verify: the server's certificate \
+             is not verified; anyone on the network path can read the credentials"
+        );
     }
-    let client = kapi::Client::new(config)?;
+    Ok(config)
+}
+
+/// The client, with `-v` tracing.
+pub fn client(command: &str, m: &Matches) -> Result<kapi::Client> {
+    let client = kapi::Client::new(config(command, m)?)?;
     Ok(match verbosity(command, m)? {
         0..=1 => client,
         level => client.with_trace(level, |line| {

@@ -117,6 +117,7 @@ impl Builder {
         let (tls, serving) = tls::acceptor(
             &pki.join(format!("{cert}.crt")),
             &pki.join(format!("{cert}.key")),
+            &pki.join("ca.crt"),
         );
         let ip = if self.ipv6 {
             Ipv6Addr::LOCALHOST.into()

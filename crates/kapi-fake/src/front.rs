@@ -70,10 +70,18 @@ impl Front {
         let Ok(tls) = self.tls.accept(tcp).await else {
             return;
         };
+        // A client certificate (verified against the CA in the handshake)
+        // authenticates every request of the connection.
+        let certified = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .and_then(|leaf| Identity::from_certificate(leaf));
         let upstream = Arc::new(Upstream::new(self.upstream));
         let service = service_fn(move |request| {
-            let (front, upstream) = (self.clone(), upstream.clone());
-            async move { Ok::<_, Infallible>(front.handle(request, &upstream).await) }
+            let (front, upstream, certified) = (self.clone(), upstream.clone(), certified.clone());
+            async move { Ok::<_, Infallible>(front.handle(request, &upstream, certified).await) }
         });
         // Errors here are clients going away mid-request (or a watch cut on
         // purpose): nothing to do.
@@ -85,7 +93,12 @@ impl Front {
         }
     }
 
-    async fn handle(&self, request: Request<Incoming>, upstream: &Upstream) -> Response<Body> {
+    async fn handle(
+        &self,
+        request: Request<Incoming>,
+        upstream: &Upstream,
+        certified: Option<Identity>,
+    ) -> Response<Body> {
         let (parts, body) = request.into_parts();
         let body = match body.collect().await {
             Ok(body) => body.to_bytes(),
@@ -95,7 +108,8 @@ impl Front {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(Recorded::new(&parts, &body));
-        let Some(user) = self.authenticate(&parts.headers) else {
+        // kube-apiserver's union authenticator tries x509 before tokens.
+        let Some(user) = certified.or_else(|| self.authenticate(&parts.headers)) else {
             return response::json(401, status::unauthorized());
         };
         match upstream.forward(&parts, body.clone()).await {

@@ -49,6 +49,76 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// The user of a verified client certificate, as kube-apiserver's x509
+    /// authenticator names it: CN the user name, each O a group.
+    pub(crate) fn from_certificate(der: &[u8]) -> Option<Self> {
+        let (cn, orgs) = subject(der)?;
+        let mut groups = orgs;
+        groups.push("system:authenticated".into());
+        Some(Identity {
+            account: cn.clone(),
+            username: cn,
+            uid: String::new(),
+            groups,
+        })
+    }
+
+    /// Members of `system:masters` may do everything.
+    pub(crate) fn is_master(&self) -> bool {
+        self.groups.iter().any(|g| g == "system:masters")
+    }
+}
+
+/// CN and the O values of a certificate's subject, from its DER.
+fn subject(der: &[u8]) -> Option<(String, Vec<String>)> {
+    let (cert, _) = tlv(der, 0x30)?;
+    let (mut tbs, _) = tlv(cert, 0x30)?;
+    if tbs.first() == Some(&0xa0) {
+        tbs = tlv(tbs, 0xa0)?.1;
+    }
+    let (_, rest) = tlv(tbs, 0x02)?; // serial
+    let (_, rest) = tlv(rest, 0x30)?; // signature algorithm
+    let (_, rest) = tlv(rest, 0x30)?; // issuer
+    let (_, rest) = tlv(rest, 0x30)?; // validity
+    let (mut rdns, _) = tlv(rest, 0x30)?; // subject
+    let (mut cn, mut orgs) = (None, Vec::new());
+    while !rdns.is_empty() {
+        let (set, next) = tlv(rdns, 0x31)?;
+        rdns = next;
+        let (attr, _) = tlv(set, 0x30)?;
+        let (oid, value) = tlv(attr, 0x06)?;
+        let tag = *value.first()?;
+        let (text, _) = tlv(value, tag)?;
+        let text = String::from_utf8_lossy(text).into_owned();
+        match oid {
+            [0x55, 0x04, 0x03] => cn = Some(text),
+            [0x55, 0x04, 0x0a] => orgs.push(text),
+            _ => {}
+        }
+    }
+    Some((cn?, orgs))
+}
+
+/// One DER element of `tag`: its content and what follows.
+fn tlv(der: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    if *der.first()? != tag {
+        return None;
+    }
+    let first = *der.get(1)? as usize;
+    let (len, header) = if first < 0x80 {
+        (first, 2)
+    } else {
+        let n = first & 0x7f;
+        let len = der
+            .get(2..2 + n)?
+            .iter()
+            .fold(0usize, |a, b| (a << 8) | *b as usize);
+        (len, 2 + n)
+    };
+    Some((der.get(header..header + len)?, der.get(header + len..)?))
+}
+
 /// Token files and their identities; clones share the table.
 #[derive(Clone, Default)]
 pub(crate) struct Authenticator {
@@ -115,6 +185,17 @@ mod tests {
         let fixture =
             fs::read_to_string(crate::fixtures_dir().join("serviceaccount/token")).unwrap();
         assert_eq!(token_for(&Identity::kapi()), fixture.trim());
+    }
+
+    #[test]
+    fn certificate_subject_gives_user_and_groups() {
+        use rustls_pki_types::pem::PemObject;
+        let pem = fs::read(crate::fixtures_dir().join("pki/admin.crt")).unwrap();
+        let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
+        let id = Identity::from_certificate(&der).unwrap();
+        assert_eq!(id.username, "kubernetes-admin");
+        assert_eq!(id.groups, ["system:masters", "system:authenticated"]);
+        assert!(id.is_master());
     }
 
     #[test]

@@ -100,6 +100,7 @@ mod many_pods;
 mod merge_patch;
 mod object_meta;
 mod predicate;
+mod proxy;
 mod rbac;
 mod recorded;
 mod request;
@@ -125,6 +126,7 @@ use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
 pub use clock::DEFAULT_NOW;
+pub use proxy::ConnectProxy;
 pub use rbac::Rule;
 pub use recorded::Recorded;
 pub use server::FakeApiServer;

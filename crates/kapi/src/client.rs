@@ -7,12 +7,13 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http;
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 use ureq::{Agent, AsSendBody};
 
 use crate::api::Api;
+use crate::auth::{Auth, ClientCert};
 use crate::backoff::Backoff;
-use crate::config::{Auth, Config};
+use crate::config::Config;
 use crate::connector::TlsConnector;
 use crate::discovery::Discovery;
 use crate::redirect::{self, Next, Origin, MAX_REDIRECTS};
@@ -76,10 +77,24 @@ impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let provider = crate::crypto::provider();
         let trust = Arc::new(Trust::new(config.ca(), provider));
+        // In-cluster traffic goes direct; ureq would otherwise read
+        // HTTPS_PROXY/ALL_PROXY from the environment. A kubeconfig's proxy
+        // (or the env's, NO_PROXY decided by config/proxy.rs) is a CONNECT
+        // tunnel: the Authorization header travels inside TLS, never to it.
+        // Only https:// servers are proxied: inside a tunnel to an http://
+        // server the proxy could read the credentials.
+        let proxied = config
+            .proxy()
+            .filter(|_| config.server().starts_with("https://"));
+        let proxy = match proxied {
+            None => None,
+            Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::Transport {
+                server: config.server().to_string(),
+                message: format!("invalid proxy URL: {e}"),
+            })?),
+        };
         let agent_config = Agent::config_builder()
-            // In-cluster traffic goes direct; ureq would otherwise read
-            // HTTPS_PROXY/ALL_PROXY from the environment.
-            .proxy(None)
+            .proxy(proxy)
             // Non-2xx bodies carry the Status we decode.
             .http_status_as_error(false)
             .https_only(!config.server().starts_with("http://"))
@@ -100,11 +115,26 @@ impl Client {
             .max_redirects(0)
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .build();
-        // TCP, then TLS with kapi's own certificate check (trust.rs).
-        let connector = ().chain(TcpConnector::default()).chain(TlsConnector::new(
-            trust.clone(),
-            config.insecure_skip_tls_verify(),
-        ));
+        // The CONNECT tunnel when a proxy is set (as ureq's own chain
+        // does), else TCP; then TLS with kapi's own certificate check
+        // (trust.rs) and the client certificate, if any.
+        let exec = match config.auth() {
+            Auth::Exec(exec) => Some(exec.clone()),
+            _ => None,
+        };
+        let client_cert = ClientCert {
+            fixed: config.client_cert().cloned(),
+            exec,
+        };
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(TlsConnector::new(
+                    trust.clone(),
+                    config.insecure_skip_tls_verify(),
+                    config.tls_server_name().map(str::to_string),
+                    client_cert,
+                ));
         Ok(Client {
             inner: Arc::new(Inner {
                 // Our own resolver instead of glibc's getaddrinfo: see
@@ -133,7 +163,7 @@ impl Client {
             let trace = trace.clone();
             self.inner
                 .trust
-                .set_notify(Arc::new(move |line| trace.note(2, line)));
+                .set_notify(Arc::new(move |level, line| trace.note(level, line)));
         }
         self
     }
@@ -298,7 +328,11 @@ impl Client {
             let credentials = origin.is_some() && Origin::of(&url) == origin;
             attempts += 1;
             let started = Instant::now();
-            let response = match self.send_once(req, &method, &url, credentials, global) {
+            let authorization = match credentials {
+                true => self.inner.config.auth().authorization()?,
+                false => None,
+            };
+            let response = match self.send_once(req, &method, &url, authorization, global) {
                 Ok(response) => response,
                 Err(e) => {
                     // A pooled keep-alive connection the server closed shows
@@ -360,12 +394,11 @@ impl Client {
                 }
             }
             if status == 401 && credentials && !reauthenticated {
-                if let Auth::TokenFile(file) = self.inner.config.auth() {
-                    reauthenticated = true;
-                    if file.reload() {
-                        attempts -= 1;
-                        continue;
-                    }
+                reauthenticated = true;
+                if self.inner.config.auth().refresh()? {
+                    drain(response);
+                    attempts -= 1;
+                    continue;
                 }
             }
             if (200..300).contains(&status) {
@@ -492,7 +525,7 @@ impl Client {
         req: &Request<'_>,
         method: &http::Method,
         url: &str,
-        credentials: bool,
+        authorization: Option<crate::auth::Authorization>,
         global: Option<Duration>,
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
         let mut builder = http::Request::builder()
@@ -513,15 +546,10 @@ impl Client {
         for (name, value) in &headers {
             builder = builder.header(*name, value);
         }
-        // Credentials go to the configured server's origin and nowhere else.
-        let token = match self.inner.config.auth() {
-            _ if !credentials => None,
-            Auth::None => None,
-            Auth::Token(secret) => Some(secret.clone()),
-            Auth::TokenFile(file) => Some(file.current()),
-        };
-        if let Some(token) = &token {
-            builder = builder.header("Authorization", format!("Bearer {}", token.expose()));
+        // Credentials go to the configured server's origin and nowhere else
+        // (the caller passes none otherwise).
+        if let Some(auth) = &authorization {
+            builder = builder.header("Authorization", auth.value.expose());
         }
         if let Some(trace) = &self.trace {
             headers.push(("User-Agent", self.inner.user_agent.clone()));
@@ -529,7 +557,7 @@ impl Client {
                 req.method(),
                 url,
                 &headers,
-                token.is_some(),
+                authorization.as_ref().map(|a| a.scheme),
                 req.body_ref().map(|b| b.0),
             );
         }

@@ -12,17 +12,26 @@ use ureq::unversioned::transport::{
     TransportAdapter,
 };
 
+use crate::auth::ClientCert;
 use crate::trust::{Trust, Verifier};
 
 /// Wraps a TCP transport in TLS for `https://` URLs.
 #[derive(Debug)]
 pub(crate) struct TlsConnector {
     config: Arc<ClientConfig>,
+    /// `tls-server-name`: sent as SNI and checked instead of the URL's host.
+    server_name: Option<String>,
 }
 
 impl TlsConnector {
-    /// Checks servers against `trust`, or not at all when `insecure`.
-    pub(crate) fn new(trust: Arc<Trust>, insecure: bool) -> TlsConnector {
+    /// Checks servers against `trust`, or not at all when `insecure`;
+    /// presents `client_cert` when the server asks for one.
+    pub(crate) fn new(
+        trust: Arc<Trust>,
+        insecure: bool,
+        server_name: Option<String>,
+        client_cert: ClientCert,
+    ) -> TlsConnector {
         let provider = crate::crypto::provider();
         let verifier = Arc::new(Verifier { trust, insecure });
         let mut config = ClientConfig::builder_with_provider(provider)
@@ -31,7 +40,7 @@ impl TlsConnector {
             .expect("ring supports TLS 1.2 and 1.3")
             .dangerous()
             .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
+            .with_client_cert_resolver(Arc::new(client_cert));
         // No session resumption: a resumed session skips the certificate
         // check, so after a CA rotation (or a CA withdrawn from the bundle)
         // a reconnect would go on trusting what the bundle no longer says.
@@ -39,6 +48,7 @@ impl TlsConnector {
         config.resumption = rustls::client::Resumption::disabled();
         TlsConnector {
             config: Arc::new(config),
+            server_name,
         }
     }
 }
@@ -57,10 +67,13 @@ impl<In: Transport> Connector<In> for TlsConnector {
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(transport)));
         }
-        let host = details
-            .uri
-            .host()
-            .ok_or(ureq::Error::Tls("the server URL has no host"))?;
+        let host = match &self.server_name {
+            Some(name) => name.as_str(),
+            None => details
+                .uri
+                .host()
+                .ok_or(ureq::Error::Tls("the server URL has no host"))?,
+        };
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let name = ServerName::try_from(bare.to_string())
             .map_err(|_| ureq::Error::Tls("the server's host is not a valid TLS server name"))?;

@@ -53,6 +53,46 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A kubeconfig file is not one, or a field of it is wrong: the context
+    /// names a cluster or user that is not there, a field has the wrong
+    /// type, a `*-data` field is not base64.
+    Kubeconfig {
+        /// The file (or the merged files, `:`-separated).
+        path: PathBuf,
+        /// What is wrong, naming the entry and the field.
+        message: String,
+    },
+    /// No kubeconfig file exists where kubectl looks (`KUBECONFIG`, `~/.kube/config`).
+    NoKubeconfig(String),
+    /// The kubeconfig sets no `current-context` and none was asked for.
+    NoContext(String),
+    /// [`Config::infer`](crate::Config::infer) found neither a kubeconfig nor
+    /// a pod's service account.
+    InferConfig {
+        /// Why the kubeconfig could not be used.
+        kubeconfig: Box<Error>,
+        /// Why the in-cluster configuration could not be used.
+        incluster: Box<Error>,
+    },
+    /// A client certificate or its key cannot be used: not PEM, expired,
+    /// or the key does not belong to the certificate.
+    InvalidClientCert {
+        /// Where the pair came from (files, or kubeconfig fields).
+        source: String,
+        /// What is wrong, never quoting the key.
+        reason: String,
+    },
+    /// An exec credential plugin could not give a credential: not found
+    /// (with its `installHint`), failed, too slow, or its output is not an
+    /// ExecCredential.
+    ExecPlugin {
+        /// The plugin's command.
+        command: String,
+        /// The kubeconfig that names it.
+        kubeconfig: Option<PathBuf>,
+        /// What went wrong, never quoting the plugin's output.
+        message: String,
+    },
     /// A request path is not an absolute API path, or a name would escape
     /// its path segment (`/`, `..`).
     InvalidRequest(String),
@@ -252,6 +292,35 @@ impl fmt::Display for Error {
             }
             Error::InvalidCa { path, reason } => {
                 write!(f, "failed to load CA bundle {path:?}: {reason}")
+            }
+            Error::Kubeconfig { path, message } => {
+                write!(f, "invalid kubeconfig {path:?}: {message}")
+            }
+            Error::NoKubeconfig(why) => f.write_str(why),
+            Error::NoContext(files) => write!(
+                f,
+                "no current-context in kubeconfig {files:?}; pass --context"
+            ),
+            Error::InferConfig {
+                kubeconfig,
+                incluster,
+            } => write!(
+                f,
+                "failed to infer config: kubeconfig: ({kubeconfig}), in-cluster: ({incluster})"
+            ),
+            Error::InvalidClientCert { source, reason } => {
+                write!(f, "failed to load the client certificate {source}: {reason}")
+            }
+            Error::ExecPlugin {
+                command,
+                kubeconfig,
+                message,
+            } => {
+                write!(f, "exec plugin {command:?}")?;
+                if let Some(k) = kubeconfig {
+                    write!(f, " (from kubeconfig {k:?})")?;
+                }
+                write!(f, " gave no credential: {message}")
             }
             Error::InvalidRequest(message) => f.write_str(message),
             Error::UnknownResource(name) => {

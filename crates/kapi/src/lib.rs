@@ -1,4 +1,5 @@
-//! A tiny, blocking Kubernetes API client for programs that run in a pod.
+//! A tiny, blocking Kubernetes API client for programs that run in a pod
+//! (or anywhere with a kubeconfig).
 //!
 //! kapi reads the pod's service-account files exactly as client-go does,
 //! verifies the API server with the cluster CA (and only with it), keeps the
@@ -11,10 +12,12 @@
 //! # Usage
 //!
 //! The classic client-go in-cluster example: get a DaemonSet, and tell
-//! "not found" from other errors.
+//! "not found" from other errors. [`Config::infer`] picks what kubectl
+//! would: a kubeconfig (`KUBECONFIG`, `~/.kube/config`) when there is one,
+//! else the pod's service account ([`Client::incluster`] skips kubeconfigs).
 //!
 //! ```no_run
-//! let client = kapi::Client::incluster()?;
+//! let client = kapi::Client::new(kapi::Config::infer()?)?;
 //! match client.get("/apis/apps/v1/namespaces/test/daemonsets/gateway").json::<serde_json::Value>() {
 //!     Ok(ds) => println!("{} pods scheduled", ds["status"]["currentNumberScheduled"]),
 //!     Err(e) if e.is_not_found() => println!("daemonset gateway not found"),
@@ -76,6 +79,7 @@
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 mod api;
+mod auth;
 mod backoff;
 mod builtin;
 mod client;

@@ -34,6 +34,16 @@ impl CaBundle {
         })
     }
 
+    /// A PEM bundle held in memory (a kubeconfig's
+    /// `certificate-authority-data`); errors name `origin` and `field`.
+    pub(crate) fn from_pem(pem: &[u8], origin: &Path, field: &str) -> Result<CaBundle> {
+        let certs = parse_pem(pem).map_err(|reason| Error::InvalidCa {
+            path: origin.to_path_buf(),
+            reason: format!("{field}: {reason}"),
+        })?;
+        Ok(CaBundle { certs, path: None })
+    }
+
     pub(crate) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

@@ -37,16 +37,16 @@ impl Trace {
         method: &str,
         url: &str,
         headers: &[(&str, String)],
-        authorized: bool,
+        authorization: Option<&str>,
         body: Option<&[u8]>,
     ) {
         if self.level < 7 {
             return;
         }
         let mut lines: Vec<String> = headers.iter().map(|(n, v)| format!("\t{n}: {v}")).collect();
-        if authorized {
-            // The value is never looked at: only its type is printed.
-            lines.push("\tAuthorization: Bearer <masked>".into());
+        if let Some(scheme) = authorization {
+            // The value is never looked at: only its scheme is printed.
+            lines.push(format!("\tAuthorization: {scheme} <masked>"));
         }
         lines.sort();
         self.emit(&format!(
@@ -231,7 +231,7 @@ mod tests {
             "GET",
             "https://h/version",
             &[("Accept", "application/json, */*".into())],
-            true,
+            Some("Bearer"),
             None,
         );
         let out = lines.lock().unwrap().join("\n");
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn level_6_logs_no_headers() {
         let (trace, lines) = capture(6);
-        trace.request("GET", "https://h/", &[], true, None);
+        trace.request("GET", "https://h/", &[], Some("Bearer"), None);
         assert!(lines.lock().unwrap().is_empty());
         assert!(BodyCapture::new(trace).is_none());
     }

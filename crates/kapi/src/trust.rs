@@ -9,6 +9,12 @@
 //! before giving up (a rotation within the same second and size). A new
 //! file that is not a usable bundle keeps the old roots, and says so once
 //! through the trace at `-v=2` or above.
+//!
+//! A bundle may also pin the server's own certificate instead of a CA
+//! (RKE2 and self-signed setups; kube-rs#1767): when webpki finds no issuer,
+//! an end-entity certificate byte-identical to one in the bundle is
+//! accepted if it is valid now and names the server (or `tls-server-name`).
+//! That is said once at `-v=6`. Every other untrusted chain is refused.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,8 +28,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::tls::CaBundle;
 
-/// Receives the one-line notes a reload has to tell (at `-v=2`).
-pub(crate) type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+/// Receives the one-line notes a reload (`-v=2`) or a pin (`-v=6`) has to tell.
+pub(crate) type Notify = Arc<dyn Fn(u8, &str) + Send + Sync>;
 
 /// The roots in use, and where they came from.
 pub(crate) struct Trust {
@@ -40,6 +46,10 @@ struct State {
     rejected: Option<Stamp>,
     /// `None` when no CA is configured: every server is refused.
     verifier: Option<Arc<WebPkiServerVerifier>>,
+    /// The bundle's certificates, for the pinned-leaf check.
+    certs: Vec<CertificateDer<'static>>,
+    /// Whether the pin was already reported.
+    pin_noted: bool,
 }
 
 /// Enough of a file's metadata to tell that it changed.
@@ -85,6 +95,8 @@ impl Trust {
                 stamp,
                 rejected: None,
                 verifier,
+                certs: bundle.map(|b| b.certs().to_vec()).unwrap_or_default(),
+                pin_noted: false,
             }),
         }
     }
@@ -130,8 +142,11 @@ impl Trust {
         {
             Some(verifier) => {
                 state.verifier = Some(verifier);
+                if let Ok(b) = &bundle {
+                    state.certs = b.certs().to_vec();
+                }
                 state.rejected = None;
-                self.note(&format!("re-read the CA bundle {}", path.display()));
+                self.note(2, &format!("re-read the CA bundle {}", path.display()));
             }
             None if state.rejected != stamp => {
                 state.rejected = stamp;
@@ -139,7 +154,7 @@ impl Trust {
                     Err(e) => e.to_string(),
                     Ok(_) => "no usable CA certificate".into(),
                 };
-                self.note(&format!(
+                self.note(2, &format!(
                     "the CA bundle {} changed but cannot be used ({reason}); keeping the previous one",
                     path.display()
                 ));
@@ -148,14 +163,33 @@ impl Trust {
         }
     }
 
-    fn note(&self, line: &str) {
+    /// True when `end_entity` is itself in the bundle (a pinned leaf).
+    fn pins(&self, end_entity: &CertificateDer<'_>) -> bool {
+        let mut state = self.lock();
+        let pinned = state
+            .certs
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref());
+        let first = pinned && !state.pin_noted;
+        state.pin_noted |= pinned;
+        drop(state);
+        if first {
+            self.note(
+                6,
+                "the CA bundle pins the server's own certificate (not a CA): accepted as it is byte-identical",
+            );
+        }
+        pinned
+    }
+
+    fn note(&self, level: u8, line: &str) {
         let notify = self
             .notify
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         if let Some(notify) = notify {
-            notify(line);
+            notify(level, line);
         }
     }
 
@@ -209,7 +243,7 @@ impl ServerCertVerifier for Verifier {
             Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
             None => unknown(),
         };
-        match result {
+        let result = match result {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::UnknownIssuer | CertificateError::BadSignature,
             )) => match self.trust.force_reload() {
@@ -218,6 +252,20 @@ impl ServerCertVerifier for Verifier {
                 }
                 None => result,
             },
+            other => other,
+        };
+        match result {
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+                if self.trust.pins(end_entity) =>
+            {
+                verify_pinned(end_entity, server_name, now)
+            }
+            // A self-signed leaf is its own trust anchor to webpki: still
+            // worth saying that the bundle pins it.
+            Ok(verified) => {
+                self.trust.pins(end_entity);
+                Ok(verified)
+            }
             other => other,
         }
     }
@@ -264,4 +312,27 @@ impl fmt::Debug for Verifier {
             .field("ca_file", &self.trust.path)
             .finish_non_exhaustive()
     }
+}
+
+/// A pinned leaf is still checked for its name and its validity dates.
+fn verify_pinned(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<ServerCertVerified, rustls::Error> {
+    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+    rustls::client::verify_server_name(&parsed, server_name)?;
+    let (not_before, not_after) = crate::auth::cert::validity(end_entity).ok_or(
+        rustls::Error::InvalidCertificate(CertificateError::BadEncoding),
+    )?;
+    let now = now.as_secs() as i64;
+    if now > not_after {
+        return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+    }
+    if now < not_before {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet,
+        ));
+    }
+    Ok(ServerCertVerified::assertion())
 }

@@ -3,6 +3,7 @@
 mod api_resources;
 mod apply;
 mod auth;
+mod config;
 mod create;
 mod delete;
 mod flags;
@@ -21,8 +22,8 @@ use crate::args::{self, Matches, UsageError};
 use crate::error::Result;
 
 const HELP: &str = "\
-kapi talks to the Kubernetes API server from inside a pod, with the pod's
-service account: a small static subset of kubectl.
+kapi talks to the Kubernetes API server, from inside a pod with the pod's
+service account or from anywhere with a kubeconfig: a small static subset of kubectl.
 
 Usage:
   kapi COMMAND [options]
@@ -40,6 +41,7 @@ Commands:
   auth           can-i: may this pod do something (exit 0/1); whoami: who it is
   raw            Send any request to an API path (curl's job, with the pod's credentials)
   version        Print the client and server versions
+  config         view, current-context, get-contexts: the kubeconfig, read-only
   wait           Wait until objects meet a condition, are created or are deleted
 
 Global options:
@@ -50,11 +52,22 @@ Global options:
                                   Authorization is always masked.
       --request-timeout DURATION  Give up on a request after this long (e.g. 5s, 1m; 0 = no limit)
       --insecure-skip-tls-verify  Do not verify the server's certificate (unsafe; says so on stderr)
+      --kubeconfig FILE           Use this kubeconfig file only
+      --context NAME              The kubeconfig context to use
+      --cluster NAME              The kubeconfig cluster to use (instead of the context's)
+      --user NAME                 The kubeconfig user to use (instead of the context's)
+  -s, --server URL                The API server's URL
+      --token TOKEN               A bearer token
+      --certificate-authority F   A CA bundle to verify the server with
+      --tls-server-name NAME      The name the server's certificate must have (and SNI)
   -h, --help                      Help for kapi or a command
 
-Configuration comes from the pod: KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT and the
+Configuration, in kubectl's order: --kubeconfig, else KUBECONFIG's files merged, else
+~/.kube/config, else the pod: KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT and the
 service-account files in /var/run/secrets/kubernetes.io/serviceaccount (or the directory in
-KAPI_SERVICEACCOUNT_DIR). Proxy environment variables are ignored.
+KAPI_SERVICEACCOUNT_DIR). In a pod, proxy environment variables are ignored; with a
+kubeconfig, the cluster's proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY matches.
+Exec credential plugins run without a terminal and are stopped after KAPI_EXEC_TIMEOUT (60s).
 
 Exit codes: 0 success, 1 error (or 'no' from 'kapi auth can-i'), 2 usage error; for
 'kapi wait' also 3 timed out and 4 a --fail-on condition held.
@@ -81,6 +94,15 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         ["auth", other] => Err(UsageError::new(
             "auth",
             format!("unknown command {other:?} for \"kapi auth\""),
+        )
+        .into()),
+        ["config", "view"] => config::view(rest),
+        ["config", "current-context"] => config::current_context(rest),
+        ["config", "get-contexts"] => config::get_contexts(rest),
+        ["config"] => config::help(rest),
+        ["config", other] => Err(UsageError::new(
+            "config",
+            format!("unknown command {other:?} for \"kapi config\""),
         )
         .into()),
         ["version"] => version::run(rest),

@@ -104,10 +104,16 @@ fn missing_env_vars_give_client_go_message() {
         .unwrap();
     let (_, stderr) = output_text(&out);
     assert_eq!(out.status.code(), Some(1));
+    // Neither a kubeconfig nor a pod: both reasons, kube-rs's InferConfigError shape.
+    let home = std::env::temp_dir().join(".kube/config");
     assert_eq!(
         stderr,
-        "error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and \
-         KUBERNETES_SERVICE_PORT must be defined\n"
+        format!(
+            "error: failed to infer config: kubeconfig: (KUBECONFIG is not set and {} does not \
+             exist), in-cluster: (unable to load in-cluster configuration, \
+             KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined)\n",
+            home.display()
+        )
     );
 }
 

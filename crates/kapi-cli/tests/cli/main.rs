@@ -7,6 +7,7 @@ mod bad_input;
 mod ca_rotation;
 mod escape;
 mod foundation;
+mod kubeconfig;
 mod manifest;
 mod read;
 mod redirects;

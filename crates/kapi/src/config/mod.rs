@@ -1,20 +1,32 @@
 //! Where the API server is and how to authenticate to it.
 //!
-//! Prefer [`Config::incluster`] in a pod. Use [`Config::new`] with the
-//! `with_*` methods when the server, CA and token come from elsewhere.
+//! Prefer [`Config::infer`]: a kubeconfig when there is one, else the
+//! pod's service account, as kubectl decides. Use [`Config::incluster`] in
+//! a pod that must ignore kubeconfigs, [`Config::from_kubeconfig`] to pick a
+//! context, and [`Config::new`] with the `with_*` methods when the server,
+//! CA and token come from elsewhere.
 
 mod incluster;
+mod kubeconfig;
+mod proxy;
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::auth::exec::DEFAULT_EXEC_TIMEOUT;
 pub use incluster::{SERVICE_ACCOUNT_DIR, SERVICE_HOST_ENV, SERVICE_PORT_ENV};
+pub use kubeconfig::{
+    ContextInfo, Kubeconfig, KubeconfigOptions, DEFAULT_KUBECONFIG, KUBECONFIG_ENV,
+};
 
+use rustls::sign::CertifiedKey;
+
+pub(crate) use crate::auth::Auth;
 use crate::tls::CaBundle;
 use crate::token::{Secret, TokenFile};
-use crate::Result;
+use crate::{Error, Result};
 
 /// Default limit for establishing a connection, TLS handshake included
 /// (client-go: 30 s dial plus 10 s handshake). Resolving the server's name,
@@ -43,17 +55,52 @@ pub struct Config {
     connect_timeout: Duration,
     idle_timeout: Duration,
     request_timeout: Option<Duration>,
-}
-
-/// How requests authenticate.
-#[derive(Clone)]
-pub(crate) enum Auth {
-    None,
-    Token(Secret),
-    TokenFile(Arc<TokenFile>),
+    /// The name the server's certificate is checked for (and sent as SNI)
+    /// instead of the URL's host.
+    tls_server_name: Option<String>,
+    /// The CONNECT proxy's URL; `None`: direct.
+    proxy: Option<String>,
+    /// The client certificate from the kubeconfig.
+    client_cert: Option<Arc<CertifiedKey>>,
 }
 
 impl Config {
+    /// The configuration kubectl would use: a kubeconfig (`KUBECONFIG`'s
+    /// files merged, else `~/.kube/config`) when there is one, else the
+    /// pod's service account ([`Config::incluster`]). In a pod without a
+    /// kubeconfig this is exactly [`Config::incluster`].
+    ///
+    /// When neither works the error says why for each:
+    /// `failed to infer config: kubeconfig: (...), in-cluster: (...)`. A
+    /// kubeconfig that exists but is broken is reported as it is, not
+    /// passed over.
+    ///
+    /// ```no_run
+    /// let client = kapi::Client::new(kapi::Config::infer()?)?;
+    /// # Ok::<(), kapi::Error>(())
+    /// ```
+    pub fn infer() -> Result<Config> {
+        Config::infer_with(&KubeconfigOptions::default(), SERVICE_ACCOUNT_DIR)
+    }
+
+    /// [`Config::infer`] with kubectl's `--kubeconfig`, `--context`,
+    /// `--cluster` and `--user` (an explicit file or context must work:
+    /// there is no fallback then), and the service-account files read from
+    /// `incluster_dir`.
+    pub fn infer_with(opts: &KubeconfigOptions, incluster_dir: impl AsRef<Path>) -> Result<Config> {
+        let env = |name: &str| std::env::var(name).ok();
+        infer_env(&env, opts, incluster_dir.as_ref())
+    }
+
+    /// The configuration of a kubeconfig context: `opts.kubeconfig`, else
+    /// `KUBECONFIG`'s files merged as client-go merges them, else
+    /// `~/.kube/config`; the context `opts.context`, else `current-context`;
+    /// its cluster and user unless overridden. Proxies: the cluster's
+    /// `proxy-url`, else `HTTPS_PROXY`/`HTTP_PROXY` unless `NO_PROXY` matches.
+    pub fn from_kubeconfig(opts: &KubeconfigOptions) -> Result<Config> {
+        kubeconfig::config_env(&|name| std::env::var(name).ok(), opts)
+    }
+
     /// The in-cluster configuration, as client-go's `rest.InClusterConfig`
     /// builds it (and stricter where client-go is lax):
     ///
@@ -93,7 +140,58 @@ impl Config {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             request_timeout: None,
+            tls_server_name: None,
+            proxy: None,
+            client_cert: None,
         }
+    }
+
+    /// Replaces the server URL (kubectl's `--server`).
+    pub fn with_server(mut self, server: impl Into<String>) -> Config {
+        let server: String = server.into();
+        self.server = server.trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Checks the server's certificate for `name` and sends it as SNI,
+    /// instead of the URL's host (kubeconfig `tls-server-name`).
+    pub fn with_tls_server_name(mut self, name: impl Into<String>) -> Config {
+        let name = name.into();
+        self.tls_server_name = (!name.is_empty()).then_some(name);
+        self
+    }
+
+    /// Sends requests through the HTTP CONNECT proxy at `url`
+    /// (`http://proxy:3128`), or directly with `None`. Credentials travel
+    /// inside the TLS tunnel: the proxy never sees them.
+    pub fn with_proxy(mut self, url: Option<String>) -> Config {
+        self.proxy = url.filter(|u| !u.is_empty());
+        self
+    }
+
+    /// Presents the PEM client certificate in `cert` with the private key
+    /// in `key` (RSA, EC or PKCS#8). Checked now: an expired certificate or a
+    /// key that does not match is an error.
+    pub fn with_client_cert_files(
+        mut self,
+        cert: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Config> {
+        let read = |what, path: &Path| {
+            std::fs::read(path).map_err(|source| Error::ReadFile {
+                what,
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let (cert, key) = (cert.as_ref(), key.as_ref());
+        let source = format!("{cert:?} and {key:?}");
+        self.client_cert = Some(crate::auth::cert::load(
+            &read("client certificate", cert)?,
+            &read("client key", key)?,
+            &source,
+        )?);
+        Ok(self)
     }
 
     /// Trusts the PEM certificates in `path` (one or more) and nothing else.
@@ -192,6 +290,25 @@ impl Config {
         }
     }
 
+    /// The name the server's certificate is checked for, when not the URL's host.
+    pub fn tls_server_name(&self) -> Option<&str> {
+        self.tls_server_name.as_deref()
+    }
+
+    /// The CONNECT proxy's URL, if requests go through one.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+
+    /// True when a client certificate is presented (from the kubeconfig).
+    pub fn has_client_cert(&self) -> bool {
+        self.client_cert.is_some()
+    }
+
+    pub(crate) fn client_cert(&self) -> Option<&Arc<CertifiedKey>> {
+        self.client_cert.as_ref()
+    }
+
     pub(crate) fn ca(&self) -> Option<&CaBundle> {
         self.ca.as_ref()
     }
@@ -204,11 +321,7 @@ impl Config {
 impl fmt::Debug for Config {
     // Hand-written so that no future field can print a credential.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let auth = match &self.auth {
-            Auth::None => "none".to_string(),
-            Auth::Token(_) => "token <masked>".to_string(),
-            Auth::TokenFile(file) => format!("token file {:?}", file.path()),
-        };
+        let auth = self.auth.describe();
         f.debug_struct("Config")
             .field("server", &self.server)
             .field("ca_file", &self.ca_file())
@@ -218,6 +331,57 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("tls_server_name", &self.tls_server_name)
+            .field("proxy", &self.proxy)
+            .field("client_cert", &self.client_cert.is_some())
             .finish()
+    }
+}
+
+/// `infer` with an env lookup: the kubeconfig unless there is none (or it
+/// sets no context), then the in-cluster files.
+fn infer_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    opts: &KubeconfigOptions,
+    dir: &Path,
+) -> Result<Config> {
+    let explicit = opts.kubeconfig.is_some() || opts.context.is_some() || opts.cluster.is_some();
+    let kubeconfig_error = match kubeconfig::config_env(env, opts) {
+        Ok(config) => return Ok(config),
+        Err(e @ (Error::NoKubeconfig(_) | Error::NoContext(_))) if !explicit => e,
+        Err(e) => return Err(e),
+    };
+    // In a pod (the service env vars set) an in-cluster failure is
+    // reported as it is, exactly as without kubeconfig support; elsewhere
+    // both reasons are.
+    incluster::load(env, dir).map_err(|incluster| match incluster {
+        Error::NotInCluster => Error::InferConfig {
+            kubeconfig: Box::new(kubeconfig_error),
+            incluster: Box::new(incluster),
+        },
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infer_without_kubeconfig_or_pod_names_both() {
+        let env = |name: &str| (name == "HOME").then(|| "/nonexistent-home".to_string());
+        let err = infer_env(
+            &env,
+            &KubeconfigOptions::default(),
+            Path::new("/nonexistent"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "failed to infer config: kubeconfig: (KUBECONFIG is not set and \
+             /nonexistent-home/.kube/config does not exist), in-cluster: (unable to load \
+             in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT \
+             must be defined)"
+        );
     }
 }
