@@ -62,7 +62,7 @@ pub fn check_fresh() -> Result<()> {
     );
     let output = cmd::clean(std::process::Command::new("cargo"))
         .args(args)
-        .env("RUSTFLAGS", rustflags)
+        .env("RUSTFLAGS", &rustflags)
         .current_dir(&root)
         .stderr(std::process::Stdio::inherit())
         .output()
@@ -87,8 +87,17 @@ pub fn check_fresh() -> Result<()> {
     Ok(())
 }
 
+/// `$CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        })
+}
+
 /// The target to build for and its RUSTFLAGS (see [`build_static`]).
-fn target_and_flags(root: &Path) -> Result<(&'static str, &'static str)> {
+fn target_and_flags(root: &Path) -> Result<(&'static str, String)> {
     let installed =
         cmd::read(root, "rustup", &["target", "list", "--installed"]).unwrap_or_default();
     let target = if installed.lines().any(|l| l.trim() == MUSL) {
@@ -101,11 +110,39 @@ fn target_and_flags(root: &Path) -> Result<(&'static str, &'static str)> {
     // no promise that two functions have different addresses, and kapi
     // compares none. The musl build links with the system linker, which
     // may not have the flag.
-    let rustflags = if target == GNU {
-        "-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all"
+    //
+    // --no-eh-frame-hdr: with `panic = "abort"` nothing unwinds; the
+    // unwind-table index (`.eh_frame_hdr`, 45 KB) only served backtraces of
+    // panics, which the Architecture Invariant says never happen.
+    let base = if target == GNU {
+        "-C target-feature=+crt-static -C relocation-model=static \
+         -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--no-eh-frame-hdr"
     } else {
         "-C relocation-model=static"
     };
+    // Panic locations name their source files; without the build machine's
+    // prefixes (the cargo registry, this checkout) the paths are shorter,
+    // and the binary does not depend on where it was built.
+    let mut rustflags = base.to_string();
+    let registry = cargo_home().join("registry").join("src");
+    if let Ok(entries) = std::fs::read_dir(&registry) {
+        for entry in entries.flatten() {
+            rustflags.push_str(&format!(
+                " --remap-path-prefix={}/=",
+                entry.path().display()
+            ));
+        }
+    }
+    rustflags.push_str(&format!(" --remap-path-prefix={}/=", root.display()));
+    // std's generic code, instantiated in kapi's crates, names its files
+    // under /rustc/<commit>/.
+    let version = cmd::read(root, "rustc", &["-vV"]).unwrap_or_default();
+    if let Some(hash) = version
+        .lines()
+        .find_map(|l| l.strip_prefix("commit-hash: "))
+    {
+        rustflags.push_str(&format!(" --remap-path-prefix=/rustc/{}/=", hash.trim()));
+    }
     Ok((target, rustflags))
 }
 
@@ -141,7 +178,7 @@ pub fn build_static(bins: &[&str], examples: &[&str]) -> Result<Vec<PathBuf>> {
             "--target",
             target,
         ];
-        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", rustflags)])?;
+        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", &rustflags)])?;
         built.push(release.join(bin));
     }
     for example in examples {
@@ -156,7 +193,7 @@ pub fn build_static(bins: &[&str], examples: &[&str]) -> Result<Vec<PathBuf>> {
             "--target",
             target,
         ];
-        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", rustflags)])?;
+        cmd::run_env(&root, "cargo", &args, &[("RUSTFLAGS", &rustflags)])?;
         built.push(release.join("examples").join(example));
     }
     for binary in &built {

@@ -77,7 +77,9 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let name = ServerName::try_from(bare.to_string())
             .map_err(|_| ureq::Error::Tls("the server's host is not a valid TLS server name"))?;
-        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let mut conn = ClientConnection::new(self.config.clone(), name).map_err(|e| {
+            ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         sock.set_timeout(details.timeout);
         conn.complete_io(&mut sock)?;

@@ -61,7 +61,6 @@ pub(crate) fn map_ureq_error(e: ureq::Error, target: &Target) -> Error {
     match e {
         ureq::Error::Io(io) => map_io_error(io, target),
         ureq::Error::Timeout(t) => timeout(t, target),
-        ureq::Error::Rustls(e) => tls(e.to_string(), target),
         ureq::Error::Tls(msg) => tls(msg.to_string(), target),
         ureq::Error::HostNotFound => Error::Transport {
             server: target.server.clone(),

@@ -42,8 +42,9 @@ pub(crate) fn load(cert_pem: &[u8], key_pem: &[u8], source: &str) -> Result<Arc<
                 .into(),
         )
     })?;
-    let provider = rustls::crypto::ring::default_provider();
-    let signing = provider.key_provider.load_private_key(key).map_err(|_| {
+    // ring's key types directly: its default provider would drag ChaCha20
+    // back into the binary (see crypto.rs).
+    let signing = rustls::crypto::ring::sign::any_supported_type(&key).map_err(|_| {
         invalid("the private key cannot be used (unsupported type or damaged)".into())
     })?;
     let certified = CertifiedKey::new(chain, signing);
