@@ -258,6 +258,44 @@ mod tests {
             .to_string()
     }
 
+    // saphyr-parser 0.3.4 rejected these with `invalid indentation`; fixed
+    // by the patch in vendor/saphyr-parser (PATCH.md). filebeat's manifest
+    // has the first.
+    #[test]
+    fn closing_bracket_at_key_column_after_quoted_item() {
+        let docs = parse(
+            "\
+spec:
+  args: [
+    \"-c\", \"/etc/filebeat.yml\",
+    \"-e\",
+  ]
+command: [
+  \"sh\", \"-c\"
+]
+",
+        );
+        assert_eq!(
+            docs,
+            [json!({"spec": {"args": ["-c", "/etc/filebeat.yml", "-e"]}, "command": ["sh", "-c"]})]
+        );
+    }
+
+    #[test]
+    fn closing_bracket_at_key_column_right_after_opening() {
+        let docs = parse("binaryData: {\n}\na:\n  b: [\n  ]\n  c: {\n    \"k\": \"v\"\n  }\n");
+        assert_eq!(
+            docs,
+            [json!({"binaryData": {}, "a": {"b": [], "c": {"k": "v"}}})]
+        );
+    }
+
+    #[test]
+    fn plain_item_at_key_column_in_flow_is_still_an_error() {
+        // As the YAML test suite's 9C9N: the scalar keeps its own check.
+        assert!(parse_err("flow: [a,\nb,\nc]\n").contains("invalid indentation in flow construct"));
+    }
+
     #[test]
     fn splits_documents_and_skips_empty_ones() {
         let docs = parse("---\n# nothing\n---\na: 1\n---\n---\nnull\n---\nb: 2\n...\n");
