@@ -62,3 +62,69 @@ spec:
         serde_json::json!(["-c", "/etc/filebeat.yml", "-e"])
     );
 }
+
+#[test]
+fn custom_columns_print_maps_and_lists_as_go_v() {
+    let server = FakeApiServer::start();
+    let pod = br#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "mysql",
+ "labels": {"app": "mysql", "app.kubernetes.io/name": "mysql"}},
+ "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo hi && sleep 3600"]}],
+  "tolerations": [{"key": "k", "operator": "Exists", "tolerationSeconds": 30}],
+  "x": {"list": [[1, 2], {"a": null, "z": [true]}], "f": 1.5, "big": 1e21, "e": ""}}}"#;
+    let (code, _, stderr) = run(&server, &["create", "-f", "-"], pod);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let (code, stdout, stderr) = run(
+        &server,
+        &[
+            "get",
+            "pod",
+            "mysql",
+            "-o",
+            "custom-columns=L:.metadata.labels,C:.spec.containers[0].command,T:.spec.tolerations,X:.spec.x,N:.spec.x.list[1].a",
+        ],
+        b"",
+    );
+    // kubectl's output on the fake, byte for byte.
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            0,
+            "\
+L                                             C                               T                                                   X                                                            N
+map[app:mysql app.kubernetes.io/name:mysql]   [sh -c echo hi && sleep 3600]   [map[key:k operator:Exists tolerationSeconds:30]]   map[big:1e+21 e: f:1.5 list:[[1 2] map[a:<nil> z:[true]]]]   <nil>
+",
+            ""
+        )
+    );
+}
+
+#[test]
+fn custom_columns_align_the_whole_list_as_kubectl_does() {
+    let server = FakeApiServer::start();
+    let (code, stdout, stderr) = run(
+        &server,
+        &[
+            "get",
+            "ns",
+            "-o",
+            "custom-columns=NAME:.metadata.name,UID:.metadata.uid",
+        ],
+        b"",
+    );
+    // kubectl's output on the fake: one width for the whole column, not
+    // one that grows row by row.
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            0,
+            "\
+NAME          UID
+big           0b4e4c2a-7d1e-4f3a-9c8b-1a2b3c4d5e04
+default       0b4e4c2a-7d1e-4f3a-9c8b-1a2b3c4d5e01
+kube-system   0b4e4c2a-7d1e-4f3a-9c8b-1a2b3c4d5e02
+test          0b4e4c2a-7d1e-4f3a-9c8b-1a2b3c4d5e03
+",
+            ""
+        )
+    );
+}
