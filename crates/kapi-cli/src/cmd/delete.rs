@@ -180,8 +180,18 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                     pending.push((target, uid.map(str::to_string)));
                 }
             }
-            Err(e) if e.is_not_found() && options.ignore_not_found => {}
-            Err(e) => errors.push(objects::with_source(e, "deleting", &target.source)),
+            Err(e) => {
+                let e = objects::unmapped_or(
+                    &client,
+                    &target,
+                    objects::with_source(e, "deleting", &target.source),
+                );
+                // An unmapped kind is an error even with --ignore-not-found.
+                match e {
+                    Error::Kapi(k) if k.is_not_found() && options.ignore_not_found => {}
+                    e => errors.push(e),
+                }
+            }
         }
     }
     if found == 0 {

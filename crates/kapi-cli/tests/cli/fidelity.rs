@@ -128,3 +128,72 @@ test          0b4e4c2a-7d1e-4f3a-9c8b-1a2b3c4d5e03
         )
     );
 }
+
+const PDB: &str = "\
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: zk-pdb
+spec:
+  minAvailable: 2
+";
+
+#[test]
+fn manifest_of_a_builtin_kind_the_server_does_not_serve_is_a_mapping_error() {
+    let server = FakeApiServer::builder().without_api("policy/v1").build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pdb.yaml");
+    std::fs::write(&path, PDB).unwrap();
+    let path = path.to_str().unwrap();
+    // kubectl's message on the fake, for each verb (and delete even with
+    // --ignore-not-found).
+    let expected = format!(
+        "error: resource mapping not found for name: \"zk-pdb\" namespace: \"\" from {path:?}: no matches for kind \"PodDisruptionBudget\" in version \"policy/v1\"\nensure CRDs are installed first\n"
+    );
+    for args in [
+        &["create", "-f", path][..],
+        &["apply", "--server-side", "-f", path],
+        &["replace", "-f", path],
+        &["delete", "-f", path],
+        &["delete", "--ignore-not-found", "-f", path],
+    ] {
+        let (code, stdout, stderr) = run(&server, args, b"");
+        assert_eq!(
+            (code, stdout.as_str(), stderr.as_str()),
+            (1, "", expected.as_str()),
+            "{args:?}"
+        );
+    }
+    // A 404 of a served type stays the server's.
+    let (code, _, stderr) = run(
+        &server,
+        &["delete", "-f", "-"],
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nope}\n",
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("configmaps \"nope\" not found"), "{stderr}");
+}
+
+#[test]
+fn get_of_a_builtin_type_the_server_does_not_serve_says_it_has_no_such_type() {
+    let server = FakeApiServer::builder().without_api("policy/v1").build();
+    for (args, name) in [
+        (&["get", "pdb"][..], "pdb"),
+        (
+            &["get", "poddisruptionbudgets.policy", "zk"],
+            "poddisruptionbudgets",
+        ),
+        (&["get", "pdb", "zk", "--ignore-not-found"], "pdb"),
+    ] {
+        let (code, stdout, stderr) = run(&server, args, b"");
+        assert_eq!(
+            (code, stdout.as_str(), stderr),
+            (
+                1,
+                "",
+                format!("error: the server doesn't have a resource type {name:?}\n")
+            ),
+            "{args:?}"
+        );
+    }
+}
