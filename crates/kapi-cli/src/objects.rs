@@ -192,9 +192,23 @@ impl Iterator for ManifestObjects {
     }
 }
 
-/// A manifest that cannot be read, with the fix for a repeated key.
+/// A manifest that cannot be read, with the fix for a repeated key. A YAML
+/// syntax error has kubectl's words (`error parsing F: error converting
+/// YAML to JSON: yaml: …`, which scripts grep for) with kapi's position.
 fn manifest_error(e: &ManifestError) -> Error {
-    if e.is_duplicate_field() {
+    if e.is_yaml_syntax() {
+        let source = match e.source_name() {
+            "-" => "STDIN",
+            path => path,
+        };
+        Error::msg(format!(
+            "error parsing {source}: error converting YAML to JSON: yaml: document {}, line {}, column {}: {}",
+            e.document(),
+            e.line(),
+            e.column(),
+            e.message()
+        ))
+    } else if e.is_duplicate_field() {
         Error::msg(format!(
             "{e}\nremove one of them, or pass --validate=warn to keep the last one"
         ))
@@ -616,7 +630,9 @@ pub fn each_manifest_object(
         }
     }
     out.finish()?;
-    if seen == 0 && errors.is_empty() {
+    // kubectl's create and apply refuse an input without objects; its
+    // replace does nothing and succeeds.
+    if seen == 0 && errors.is_empty() && command != "replace" {
         return Err(Error::msg(format!("no objects passed to {command}")));
     }
     finish(errors)

@@ -194,7 +194,9 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             }
         }
     }
-    if found == 0 {
+    // Only when nothing matched: not when the objects could not be read or
+    // mapped (kubectl prints just the error then).
+    if found == 0 && errors.is_empty() {
         writeln!(out, "No resources found")?;
     }
     out.finish()?;

@@ -197,3 +197,69 @@ fn get_of_a_builtin_type_the_server_does_not_serve_says_it_has_no_such_type() {
         );
     }
 }
+
+#[test]
+fn an_input_without_objects_is_an_error_for_create_and_apply_and_nothing_for_replace() {
+    let server = FakeApiServer::start();
+    for input in [&b""[..], b"# only a comment\n---\n"] {
+        // kubectl on the fake, verb by verb.
+        for (args, expected) in [
+            (
+                &["create", "-f", "-"][..],
+                (1, "", "error: no objects passed to create\n"),
+            ),
+            (
+                &["apply", "--server-side", "-f", "-"],
+                (1, "", "error: no objects passed to apply\n"),
+            ),
+            (&["replace", "-f", "-"], (0, "", "")),
+            (&["delete", "-f", "-"], (0, "No resources found\n", "")),
+        ] {
+            let (code, stdout, stderr) = run(&server, args, input);
+            assert_eq!(
+                (code, stdout.as_str(), stderr.as_str()),
+                expected,
+                "{args:?}"
+            );
+        }
+    }
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn delete_of_objects_that_cannot_be_mapped_prints_only_the_error() {
+    let server = FakeApiServer::start();
+    let (code, stdout, stderr) = run(
+        &server,
+        &["delete", "-f", "-"],
+        b"apiVersion: nope.example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n",
+    );
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            1,
+            "",
+            "error: resource mapping not found for name: \"g\" namespace: \"\" from \"STDIN\": no matches for kind \"Gadget\" in version \"nope.example.com/v1\"\nensure CRDs are installed first\n"
+        )
+    );
+    let (code, stdout, _) = run(&server, &["delete", "-f", "-"], b"a: {b\n");
+    assert_eq!((code, stdout.as_str()), (1, ""));
+}
+
+#[test]
+fn yaml_syntax_error_has_kubectl_words_and_kapi_position() {
+    let server = FakeApiServer::start();
+    let broken =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {a: b\ndata: {}\n";
+    let (code, stdout, stderr) = run(&server, &["create", "-f", "-"], broken);
+    // kubectl: `error: error parsing STDIN: error converting YAML to JSON:
+    // yaml: line 5: did not find expected ',' or '}'`.
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            1,
+            "",
+            "error: error parsing STDIN: error converting YAML to JSON: yaml: document 1, line 6, column 5: while parsing a flow mapping, did not find expected ',' or '}'\n"
+        )
+    );
+}
