@@ -318,6 +318,11 @@ pub fn from_manifest(
             Some(own.to_string())
         }
     } else {
+        // kubectl's SetNamespace visitor: a cluster-scoped object is sent
+        // without the namespace its manifest may give it.
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("namespace");
+        }
         None
     };
     Ok(Target {

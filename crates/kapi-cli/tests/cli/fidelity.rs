@@ -263,3 +263,35 @@ fn yaml_syntax_error_has_kubectl_words_and_kapi_position() {
         )
     );
 }
+
+#[test]
+fn cluster_scoped_object_is_sent_without_the_namespace_its_manifest_gives() {
+    // kubernetes-dashboard's manifest has a ClusterRole in kube-system;
+    // kubectl sends it without metadata.namespace.
+    let server = FakeApiServer::start();
+    let manifest = b"\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: dashboard
+  namespace: kube-system
+rules: []
+";
+    let (code, stdout, stderr) = run(&server, &["create", "-f", "-"], manifest);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (
+            0,
+            "clusterrole.rbac.authorization.k8s.io/dashboard created\n",
+            ""
+        )
+    );
+    let post = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(post.path, "/apis/rbac.authorization.k8s.io/v1/clusterroles");
+    let sent: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
+    assert_eq!(sent["metadata"], serde_json::json!({"name": "dashboard"}));
+}
