@@ -11,12 +11,15 @@
 //! - `soak [--minutes N]`: long-running kapi under rotation and faults.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
 //! - `kind [--keep]`: ci/scenario.sh as a Job in a real kind cluster.
+//! - `corpus DIR`: every manifest under DIR through `kapi::manifest`,
+//!   compared with what kubectl would send (opt-in).
 //! - `fixtures [--check]`: regenerate `fixtures/pki` and
 //!   `fixtures/serviceaccount`, or check that the committed files match.
 
 mod bench;
 mod busybox;
 mod cmd;
+mod corpus;
 mod demo;
 mod dist;
 mod fixtures;
@@ -43,6 +46,8 @@ tasks:
                           rotation and injected faults; fails on any failed request
     busybox               run ci/scenario.sh in a busybox root against the fake API server
     kind [--keep]         run ci/scenario.sh as a Job in a kind cluster (needs docker, kind, kubectl)
+    corpus DIR            parse every *.yaml|*.yml|*.json under DIR with kapi::manifest and compare
+                          the objects with kubectl create --dry-run=client -o json (if kubectl is installed)
     fixtures [--check]    regenerate the committed fixtures (or check them)";
 
 fn main() -> ExitCode {
@@ -68,6 +73,7 @@ fn run() -> anyhow::Result<()> {
         Some("kind") => kind::run(rest),
         Some("soak") => soak::run(rest),
         Some("fixtures") => fixtures::run(rest),
+        Some("corpus") => corpus::run(rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

@@ -57,6 +57,9 @@ pub struct Target {
     pub source: String,
     /// The object: the manifest's, or the listed one for `-l`/`--all`.
     pub object: Option<Value>,
+    /// The namespace the manifest gave (empty if none, or not from a
+    /// manifest): kubectl's mapping errors name it.
+    pub declared_namespace: String,
 }
 
 impl Target {
@@ -189,9 +192,23 @@ impl Iterator for ManifestObjects {
     }
 }
 
-/// A manifest that cannot be read, with the fix for a repeated key.
+/// A manifest that cannot be read, with the fix for a repeated key. A YAML
+/// syntax error has kubectl's words (`error parsing F: error converting
+/// YAML to JSON: yaml: …`, which scripts grep for) with kapi's position.
 fn manifest_error(e: &ManifestError) -> Error {
-    if e.is_duplicate_field() {
+    if e.is_yaml_syntax() {
+        let source = match e.source_name() {
+            "-" => "STDIN",
+            path => path,
+        };
+        Error::msg(format!(
+            "error parsing {source}: error converting YAML to JSON: yaml: document {}, line {}, column {}: {}",
+            e.document(),
+            e.line(),
+            e.column(),
+            e.message()
+        ))
+    } else if e.is_duplicate_field() {
         Error::msg(format!(
             "{e}\nremove one of them, or pass --validate=warn to keep the last one"
         ))
@@ -275,13 +292,18 @@ pub fn from_manifest(
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let resource = client.resolve_kind(&api_version, &kind).map_err(|e| match e {
-        kapi::Error::UnknownKind { .. } => Error::msg(format!(
-            "resource mapping not found for name: {name:?} namespace: {:?} from {source:?}: {e}\nensure CRDs are installed first",
-            object["metadata"]["namespace"].as_str().unwrap_or_default()
-        )),
-        other => Error::from(other),
-    })?;
+    let declared_namespace = object["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let resource = client
+        .resolve_kind(&api_version, &kind)
+        .map_err(|e| match e {
+            kapi::Error::UnknownKind { .. } => {
+                mapping_not_found(&name, &declared_namespace, &source, &e)
+            }
+            other => Error::from(other),
+        })?;
     let namespace = if resource.namespaced {
         let own = object["metadata"]["namespace"].as_str().unwrap_or_default();
         if own.is_empty() {
@@ -296,6 +318,11 @@ pub fn from_manifest(
             Some(own.to_string())
         }
     } else {
+        // kubectl's SetNamespace visitor: a cluster-scoped object is sent
+        // without the namespace its manifest may give it.
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("namespace");
+        }
         None
     };
     Ok(Target {
@@ -304,7 +331,46 @@ pub fn from_manifest(
         name,
         source,
         object: Some(object),
+        declared_namespace,
     })
+}
+
+/// kubectl's error for an object whose kind no resource type serves.
+fn mapping_not_found(name: &str, namespace: &str, source: &str, e: &kapi::Error) -> Error {
+    Error::msg(format!(
+        "resource mapping not found for name: {name:?} namespace: {namespace:?} from {source:?}: {e}\nensure CRDs are installed first"
+    ))
+}
+
+/// Whether a 404 for `resource` means the server does not serve the type
+/// at all. kubectl maps every kind through discovery; kapi maps built-in
+/// kinds from its compiled table without a request, so on a 404 for one
+/// of those it asks discovery (once per client) whether the server has
+/// the type. A discovery failure keeps the 404.
+pub fn not_served(client: &Client, resource: &ApiResource, e: &kapi::Error) -> bool {
+    e.is_not_found()
+        && kapi::builtin_kind(&resource.api_version(), &resource.kind).is_some()
+        && client.discovery().is_ok_and(|d| !d.serves(resource))
+}
+
+/// `e`, the error of acting on a manifest's `target`, as kubectl gives it:
+/// a type the server does not serve is kubectl's "resource mapping not
+/// found" error.
+pub fn unmapped_or(client: &Client, target: &Target, e: Error) -> Error {
+    let Error::Kapi(k) = &e else { return e };
+    if target.source.is_empty() || !not_served(client, &target.resource, k) {
+        return e;
+    }
+    let unknown = kapi::Error::UnknownKind {
+        api_version: target.resource.api_version(),
+        kind: target.resource.kind.clone(),
+    };
+    mapping_not_found(
+        &target.name,
+        &target.declared_namespace,
+        &target.source,
+        &unknown,
+    )
 }
 
 fn set_namespace(object: &mut Value, namespace: &str) {
@@ -416,6 +482,7 @@ pub fn from_args(
                         name: name.clone(),
                         source: String::new(),
                         object: None,
+                        declared_namespace: String::new(),
                     }));
                 }
                 continue;
@@ -456,6 +523,7 @@ pub fn from_args(
                     name,
                     source: String::new(),
                     object: Some(item),
+                    declared_namespace: String::new(),
                 }));
             }
         }
@@ -551,16 +619,25 @@ pub fn each_manifest_object(
             }
         };
         let target = from_manifest(client, scope, source, object);
-        match target.and_then(|t| act(client, &t).map(|object| (t, object))) {
-            Ok((target, object)) => {
+        let target = match target {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match act(client, &target) {
+            Ok(object) => {
                 printer.print(&mut out, &target.resource, &object, done)?;
                 out.flush()?;
             }
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(unmapped_or(client, &target, e)),
         }
     }
     out.finish()?;
-    if seen == 0 && errors.is_empty() {
+    // kubectl's create and apply refuse an input without objects; its
+    // replace does nothing and succeeds.
+    if seen == 0 && errors.is_empty() && command != "replace" {
         return Err(Error::msg(format!("no objects passed to {command}")));
     }
     finish(errors)

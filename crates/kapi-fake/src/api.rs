@@ -56,13 +56,18 @@ pub(crate) struct ApiOptions {
     pub(crate) legacy_discovery: bool,
     pub(crate) ignore_limit: bool,
     pub(crate) stuck_continue: bool,
+    /// Built-in group versions not served (`Builder::without_api`).
+    pub(crate) without_apis: Vec<String>,
 }
 
 impl Api {
     /// Loads the fixtures under `api_dir`.
     pub(crate) fn load(api_dir: &Path, options: ApiOptions) -> Self {
         let (objects, object_paths) = seed::load(api_dir);
-        let catalog = Catalog::load(api_dir);
+        let mut catalog = Catalog::load(api_dir);
+        for api_version in &options.without_apis {
+            catalog.remove_api(api_version);
+        }
         let mut store = Store::default();
         for (key, mut stored) in objects {
             stored.custom = !catalog.builtins().iter().any(|r| r.group == key.group);

@@ -43,6 +43,7 @@ pub struct Builder {
     legacy_discovery: bool,
     ignore_limit: bool,
     stuck_continue: bool,
+    without_apis: Vec<String>,
 }
 
 impl Builder {
@@ -98,6 +99,14 @@ impl Builder {
         self
     }
 
+    /// Does not serve the built-in `api_version` (`policy/v1`, `v1` too):
+    /// it is gone from discovery and its paths answer 404, as on a cluster
+    /// too old (or too new) for it. Repeatable.
+    pub fn without_api(mut self, api_version: &str) -> Self {
+        self.without_apis.push(api_version.to_string());
+        self
+    }
+
     /// Starts the server. Panics when it cannot (a test-support failure).
     pub fn build(self) -> FakeApiServer {
         let fixtures = fixtures_dir();
@@ -136,6 +145,7 @@ impl Builder {
                 legacy_discovery: self.legacy_discovery,
                 ignore_limit: self.ignore_limit,
                 stuck_continue: self.stuck_continue,
+                without_apis: self.without_apis,
             },
         ));
 

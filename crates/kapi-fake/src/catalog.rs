@@ -84,6 +84,48 @@ impl Catalog {
         }
     }
 
+    /// Stops serving the built-in `api_version` (`policy/v1`, `v1`): its
+    /// resources and its entry in the aggregated documents go.
+    pub(crate) fn remove_api(&mut self, api_version: &str) {
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        self.resources
+            .retain(|r| !(r.group == group && r.version == version));
+        let doc = if group.is_empty() {
+            &mut self.core
+        } else {
+            &mut self.groups
+        };
+        let Json::Obj(fields) = doc else { return };
+        for (key, value) in fields.iter_mut() {
+            let (true, Json::Arr(groups)) = (key == "items", value) else {
+                continue;
+            };
+            for entry in groups.iter_mut() {
+                let name = entry
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                if name != group {
+                    continue;
+                }
+                if let Json::Obj(entry_fields) = entry {
+                    for (k, v) in entry_fields.iter_mut() {
+                        if let (true, Json::Arr(versions)) = (k == "versions", v) {
+                            versions.retain(|v| {
+                                v.get("version").and_then(Json::as_str) != Some(version)
+                            });
+                        }
+                    }
+                }
+            }
+            // A group without versions is not served at all.
+            groups.retain(
+                |entry| !matches!(entry.get("versions"), Some(Json::Arr(v)) if v.is_empty()),
+            );
+        }
+    }
+
     /// The built-in resources, in discovery order.
     pub(crate) fn builtins(&self) -> &[ResourceInfo] {
         &self.resources

@@ -118,6 +118,14 @@ impl Json {
             _ => None,
         }
     }
+
+    /// The text of a string.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 impl From<&str> for Json {

@@ -108,6 +108,17 @@ impl Discovery {
     pub fn find(&self, name: &TypeName) -> Option<&ApiResource> {
         name.find(&self.resources)
     }
+
+    /// Whether the server serves `resource` (its group, version and
+    /// plural): a type from the compiled-in table ([`crate::builtin`]) may
+    /// be missing on a server too old or too new for it.
+    pub fn serves(&self, resource: &ApiResource) -> bool {
+        self.resources.iter().any(|r| {
+            r.group == resource.group
+                && r.version == resource.version
+                && r.plural == resource.plural
+        })
+    }
 }
 
 fn add_aggregated_group(

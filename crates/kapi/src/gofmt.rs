@@ -13,7 +13,7 @@
 //! assert_eq!(out, br#""\u003cb\u003e""#);
 //! ```
 
-use serde_json::Number;
+use serde_json::{Number, Value};
 
 /// kubectl keeps integers that fit `int64` and turns everything else into
 /// `float64`, so a `u64` above `i64::MAX` prints as a float
@@ -29,6 +29,68 @@ pub fn json_number(n: &Number) -> String {
         // serde_json numbers are always one of the three; NaN cannot occur.
         json_float(n.as_f64().unwrap_or(0.0))
     }
+}
+
+/// Go's `fmt.Sprint` of a decoded JSON value (`%v`), as kubectl's
+/// custom columns print a cell: maps as `map[k:v k2:v2]` with sorted keys,
+/// lists as `[a b]`, strings raw, `null` as `<nil>`, integers as decimals
+/// and other numbers as shortest `%g`. Iterative, so no value is too deep.
+///
+/// ```
+/// use kapi::gofmt::sprint;
+/// use serde_json::json;
+///
+/// assert_eq!(sprint(&json!({"app": "mysql", "tier": null})), "map[app:mysql tier:<nil>]");
+/// assert_eq!(sprint(&json!(["sh", "-c", [1, 1e21, true]])), "[sh -c [1 1e+21 true]]");
+/// ```
+pub fn sprint(value: &Value) -> String {
+    enum Work<'v> {
+        Value(&'v Value),
+        Key(&'v str),
+        Text(&'static str),
+    }
+    let mut out = String::new();
+    let mut todo = vec![Work::Value(value)];
+    while let Some(work) = todo.pop() {
+        match work {
+            Work::Text(text) => out.push_str(text),
+            Work::Key(key) => {
+                out.push_str(key);
+                out.push(':');
+            }
+            Work::Value(Value::Null) => out.push_str("<nil>"),
+            Work::Value(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+            Work::Value(Value::String(s)) => out.push_str(s),
+            Work::Value(Value::Number(n)) => match n.as_i64() {
+                Some(i) => out.push_str(&i.to_string()),
+                // Go decodes anything else into float64.
+                None => out.push_str(&float_g(n.as_f64().unwrap_or(0.0), false)),
+            },
+            Work::Value(Value::Array(items)) => {
+                out.push('[');
+                todo.push(Work::Text("]"));
+                for (i, item) in items.iter().enumerate().rev() {
+                    todo.push(Work::Value(item));
+                    if i > 0 {
+                        todo.push(Work::Text(" "));
+                    }
+                }
+            }
+            Work::Value(Value::Object(map)) => {
+                // fmt sorts map keys; serde_json's map is already sorted.
+                out.push_str("map[");
+                todo.push(Work::Text("]"));
+                for (i, (key, item)) in map.iter().enumerate().rev() {
+                    todo.push(Work::Value(item));
+                    todo.push(Work::Key(key));
+                    if i > 0 {
+                        todo.push(Work::Text(" "));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, bits)`: Go's shortest `%g` form.
@@ -268,6 +330,28 @@ mod tests {
     fn num(text: &str) -> String {
         let n: Number = serde_json::from_str(text).unwrap();
         json_number(&n)
+    }
+
+    #[test]
+    fn sprint_prints_nested_values_as_go_fmt_does() {
+        // kubectl on the fake: `-o custom-columns=X:.spec.x`.
+        let x = serde_json::json!({
+            "b": true, "big": 1e21, "e": "", "el": [], "em": {}, "f": 1.5,
+            "false": null, "list": [[1, 2], {"a": null, "z": [true]}],
+            "s": "a b", "small": 0.000001, "u": 18446744073709551615u64,
+        });
+        assert_eq!(
+            sprint(&x),
+            "map[b:true big:1e+21 e: el:[] em:map[] f:1.5 false:<nil> \
+list:[[1 2] map[a:<nil> z:[true]]] s:a b small:1e-06 u:1.8446744073709552e+19]"
+        );
+        assert_eq!(sprint(&serde_json::json!(null)), "<nil>");
+        let mut deep = serde_json::json!(1);
+        // (Not deeper: dropping a serde_json Value recurses.)
+        for _ in 0..1_000 {
+            deep = serde_json::json!([deep]);
+        }
+        assert_eq!(sprint(&deep).len(), 2_001);
     }
 
     #[test]

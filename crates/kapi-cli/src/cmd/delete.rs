@@ -180,11 +180,23 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                     pending.push((target, uid.map(str::to_string)));
                 }
             }
-            Err(e) if e.is_not_found() && options.ignore_not_found => {}
-            Err(e) => errors.push(objects::with_source(e, "deleting", &target.source)),
+            Err(e) => {
+                let e = objects::unmapped_or(
+                    &client,
+                    &target,
+                    objects::with_source(e, "deleting", &target.source),
+                );
+                // An unmapped kind is an error even with --ignore-not-found.
+                match e {
+                    Error::Kapi(k) if k.is_not_found() && options.ignore_not_found => {}
+                    e => errors.push(e),
+                }
+            }
         }
     }
-    if found == 0 {
+    // Only when nothing matched: not when the objects could not be read or
+    // mapped (kubectl prints just the error then).
+    if found == 0 && errors.is_empty() {
         writeln!(out, "No resources found")?;
     }
     out.finish()?;

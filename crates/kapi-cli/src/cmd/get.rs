@@ -11,6 +11,7 @@ use kapi::{ApiResource, Client, ListParams};
 use crate::args::{switch, value, Flag, Matches, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
+use crate::objects;
 use crate::output::printer::{Format, Printer};
 use crate::output::table::TableOptions;
 use crate::output::{self, TABLE_ACCEPT};
@@ -120,9 +121,12 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
 
     let client = connect::client("get", &m)?;
     let mut resolved = Vec::new();
+    // The type names as given, for kubectl's "doesn't have a resource type".
+    let mut typed = Vec::new();
     for target in &targets {
         for type_name in target.type_name.split(',') {
             resolved.push((client.resolve(type_name)?, &target.names));
+            typed.push(type_name);
         }
     }
     let several_types = m.flag("show-kind") || resolved.windows(2).any(|w| w[0].0 != w[1].0);
@@ -164,7 +168,15 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let mut out = output::stdout();
     // Like kubectl, errors for single objects are printed after the output.
     let mut errors = Vec::new();
-    for (resource, names) in &resolved {
+    for ((resource, names), type_name) in resolved.iter().zip(&typed) {
+        // A built-in type the server lacks: kubectl, which asks discovery,
+        // says so before any request.
+        let unserved = |e: &kapi::Error| {
+            objects::not_served(&client, resource, e).then(|| {
+                let short = type_name.split('.').next().unwrap_or(type_name);
+                Error::Kapi(kapi::Error::UnknownResource(short.to_string()))
+            })
+        };
         let mut api = client.api(resource.clone());
         if all_namespaces {
             api = api.all_namespaces();
@@ -173,10 +185,10 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             // One item at a time: memory stays bounded by the largest item,
             // however large a page the server sends.
             let mut pager = api.list(params.clone());
-            while let Some(head) = pager
-                .begin_page()
-                .map_err(|e| list_error(e, resource, &params))?
-            {
+            while let Some(head) = pager.begin_page().map_err(|e| match unserved(&e) {
+                Some(unknown) => unknown,
+                None => list_error(e, resource, &params).into(),
+            })? {
                 printer.begin_page(resource, &head, &mut out)?;
                 while let Some(item) = pager.next_item::<serde_json::Value>()? {
                     printer.page_item(resource, item, &mut out)?;
@@ -189,9 +201,14 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         for name in names.iter() {
             match get_one(&api, name, wants_table) {
                 Ok(object) => printer.object(resource, object, &mut out)?,
-                Err(e) if e.is_not_found() && m.flag("ignore-not-found") => {}
-                Err(e @ kapi::Error::Api(_)) => errors.push(Error::Kapi(e).to_string()),
-                Err(e) => return Err(e.into()),
+                Err(e) => match unserved(&e) {
+                    Some(unknown) => return Err(unknown),
+                    None if e.is_not_found() && m.flag("ignore-not-found") => {}
+                    None if matches!(e, kapi::Error::Api(_)) => {
+                        errors.push(Error::Kapi(e).to_string())
+                    }
+                    None => return Err(e.into()),
+                },
             }
         }
     }

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use kapi::jsonpath::{self, JsonPath};
+use kapi::gofmt::sprint;
+use kapi::jsonpath::JsonPath;
 use kapi::ApiResource;
 use serde_json::{json, Map, Value};
 
@@ -118,10 +119,11 @@ pub const TABLE_FLUSH_BYTES: usize = 1 << 20;
 
 /// Writes objects and list pages in one format. Lists stream one item at a
 /// time ([`begin_page`](Self::begin_page), [`page_item`](Self::page_item),
-/// [`end_page`](Self::end_page)): names, custom columns, JSON/YAML items and
-/// the streaming JSONPath forms are written as each item arrives; table rows
-/// are buffered as cells of at most [`TABLE_FLUSH_ROWS`] rows or
-/// [`TABLE_FLUSH_BYTES`], so memory holds at most one item plus those cells.
+/// [`end_page`](Self::end_page)): names, JSON/YAML items and the streaming
+/// JSONPath forms are written as each item arrives; table and custom-columns
+/// rows are buffered as cells of at most [`TABLE_FLUSH_ROWS`] rows or
+/// [`TABLE_FLUSH_BYTES`] (and written at the end of each page), so memory
+/// holds at most one item plus those cells.
 pub struct Printer {
     format: Format,
     /// One object was asked for by name: print it, not a `List`.
@@ -131,6 +133,8 @@ pub struct Printer {
     json_list: Option<JsonListWriter>,
     yaml_list: Option<YamlListWriter>,
     columns: Option<TabWriter>,
+    /// Custom-columns rows queued in `columns` since its last flush.
+    columns_queued: usize,
     jsonpath: JsonPathState,
     count: usize,
     /// Table rows written when the current table was last flushed.
@@ -169,6 +173,7 @@ impl Printer {
             json_list: None,
             yaml_list: None,
             columns: None,
+            columns_queued: 0,
             jsonpath,
             count: 0,
             flushed_rows: 0,
@@ -276,11 +281,20 @@ impl Printer {
         self.item(resource, item, out)
     }
 
-    /// Ends a streamed page: writes the table rows it left buffered.
+    /// Ends a streamed page: writes the table (or custom-columns) rows it
+    /// left buffered.
     pub fn end_page(&mut self, out: &mut dyn Write) -> Result<()> {
         if let Some((_, table)) = &mut self.table {
             table.flush(out)?;
             self.flushed_rows = table.rows();
+        }
+        self.flush_columns(out)
+    }
+
+    fn flush_columns(&mut self, out: &mut dyn Write) -> Result<()> {
+        if let Some(tw) = &mut self.columns {
+            tw.flush(out)?;
+            self.columns_queued = 0;
         }
         Ok(())
     }
@@ -391,11 +405,9 @@ impl Printer {
                 let mut cells = Vec::with_capacity(columns.len());
                 for (_, expr) in columns {
                     let results = expr.find_results(&item)?;
-                    let values: Vec<String> = results
-                        .iter()
-                        .flatten()
-                        .map(|v| jsonpath::format_value(v))
-                        .collect();
+                    // kubectl writes each result with Go's fmt.Sprint (`%v`):
+                    // `map[app:mysql]`, `[sh -c]`, `<nil>`.
+                    let values: Vec<String> = results.iter().flatten().map(|v| sprint(v)).collect();
                     cells.push(if values.is_empty() {
                         "<none>".to_string()
                     } else {
@@ -403,7 +415,17 @@ impl Printer {
                     });
                 }
                 tw.row(cells);
-                tw.flush(out)?;
+                self.columns_queued += 1;
+                // kubectl aligns the whole list; rows are kept (as cells) up
+                // to the server-side table's bounds. One object (`get NAME`,
+                // watch events) is written at once.
+                if self.single
+                    || self.columns_queued >= TABLE_FLUSH_ROWS
+                    || tw.buffered_bytes() >= TABLE_FLUSH_BYTES
+                {
+                    tw.flush(out)?;
+                    self.columns_queued = 0;
+                }
             }
         }
         Ok(())
@@ -412,6 +434,7 @@ impl Printer {
     /// Ends the output (closes a `List`, runs a buffered template) and
     /// returns how many objects were printed.
     pub fn finish(mut self, out: &mut dyn Write) -> Result<usize> {
+        self.flush_columns(out)?;
         if let Some(list) = self.json_list.take() {
             list.finish(out)?;
         } else if matches!(self.format, Format::Json) && !self.single {
@@ -586,6 +609,60 @@ mod tests {
                 &[&["a"], &["bb"]]
             ),
             "NAME   NODE\na      <none>\nbb     <none>\n"
+        );
+    }
+
+    #[test]
+    fn custom_columns_align_the_whole_page_as_kubectl_does() {
+        // A wider name after the first row widens the column above it too.
+        assert_eq!(
+            run(
+                "custom-columns=NAME:.metadata.name,K:.kind",
+                &[&["a", "a-much-longer-name"]]
+            ),
+            "NAME                 K\na                    Pod\na-much-longer-name   Pod\n"
+        );
+    }
+
+    #[test]
+    fn custom_columns_are_aligned_per_500_rows_as_pages_of_500_are() {
+        let names: Vec<String> = (0..1_234).map(|i| "n".repeat(1 + i / 100)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let format = "custom-columns=NAME:.metadata.name,X:.x";
+        let one_page = run(format, &[&names]);
+        let paged = run(
+            format,
+            &[&names[..500], &names[500..1_000], &names[1_000..]],
+        );
+        assert_eq!(one_page, paged);
+        // The first 500 rows are aligned to the widest of them (5 n's), not
+        // to later ones.
+        assert!(
+            one_page.starts_with("NAME    X\nn       <none>\n"),
+            "{one_page}"
+        );
+    }
+
+    #[test]
+    fn custom_columns_print_maps_and_lists_as_go_v() {
+        let mut p = Printer::new(
+            Format::parse(
+                Some("custom-columns=L:.metadata.labels,C:.spec.command"),
+                true,
+            )
+            .unwrap(),
+            true,
+            TableOptions::default(),
+        );
+        let mut out = Vec::new();
+        let pod = json!({"metadata": {"labels": {"app": "mysql", "app.kubernetes.io/name": "mysql"}},
+            "spec": {"command": ["sh", "-c", "echo hi && sleep 3600"]}});
+        p.object(&pods(), pod, &mut out).unwrap();
+        p.finish(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "L                                             C\n\
+map[app:mysql app.kubernetes.io/name:mysql]   [sh -c echo hi && sleep 3600]\n"
         );
     }
 

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod ca_rotation;
 mod escape;
+mod fidelity;
 mod foundation;
 mod kubeconfig;
 mod manifest;

@@ -178,7 +178,9 @@ fn delete_acts_on_the_documents_before_a_broken_one() {
     assert_eq!(code, 1);
     assert_eq!(stdout, "configmap \"doomed\" deleted\n");
     assert!(
-        stderr.starts_with("error: failed to parse stdin: document 2, line 6"),
+        stderr.starts_with(
+            "error: error parsing STDIN: error converting YAML to JSON: yaml: document 2, line 6"
+        ),
         "{stderr}"
     );
 }

@@ -490,7 +490,7 @@ fn a_malformed_manifest_acts_on_the_documents_before_it_and_names_file_document_
         assert_eq!(stdout, format!("configmap/settings {done}\n"));
         assert_eq!(
             stderr,
-            format!("error: failed to parse '{path}': document 2, line 10, column 15: mapping values are not allowed in this context\n")
+            format!("error: error parsing {path}: error converting YAML to JSON: yaml: document 2, line 10, column 15: mapping values are not allowed in this context\n")
         );
     }
     assert!(server

@@ -22,7 +22,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
                       [--now RFC3339] [--many-pods N] [--legacy-discovery]
-                      [--foreground]
+                      [--without-api GROUP/VERSION]... [--foreground]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
 
@@ -34,7 +34,8 @@ Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
                       it holds the token)
   --now RFC3339       the fake's fixed clock (default 2026-01-01T00:00:00Z)
   --many-pods N       generate N pods in namespace big
-  --legacy-discovery  no aggregated discovery (a server before 1.30)";
+  --legacy-discovery  no aggregated discovery (a server before 1.30)
+  --without-api GV    do not serve the built-in GV (policy/v1), repeatable";
 
 fn main() -> ExitCode {
     match run() {
@@ -71,6 +72,10 @@ fn run() -> Result<(), String> {
                 builder = builder.many_pods(n);
             }
             "--legacy-discovery" => builder = builder.legacy_discovery_only(),
+            "--without-api" => {
+                let gv = args.next().ok_or("--without-api needs a GROUP/VERSION")?;
+                builder = builder.without_api(&gv);
+            }
             "--foreground" => foreground = true,
             "-h" | "--help" => {
                 println!("{USAGE}");

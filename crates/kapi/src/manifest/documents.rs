@@ -156,6 +156,7 @@ impl<R: Read> Documents<R> {
             line,
             column,
             message,
+            yaml_syntax: false,
         }
     }
 
@@ -255,7 +256,13 @@ impl<R: Read> Documents<R> {
                     self.validation,
                     &mut self.ready,
                 )
-                .map_err(|e| self.error(e))?;
+                .map_err(|e| match e {
+                    yaml::ChunkError::Syntax(raw) => ManifestError {
+                        yaml_syntax: true,
+                        ..self.error(raw)
+                    },
+                    yaml::ChunkError::Value(raw) => self.error(raw),
+                })?;
                 self.documents += started_documents;
                 let at_end = next.is_none();
                 self.state = State::Yaml {

@@ -86,6 +86,7 @@ pub struct ManifestError {
     line: usize,
     column: usize,
     message: String,
+    yaml_syntax: bool,
 }
 
 impl ManifestError {
@@ -112,6 +113,13 @@ impl ManifestError {
     /// What went wrong, without the location.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The input is not YAML (a syntax error, not a value kubectl would
+    /// refuse): what kubectl reports as `error converting YAML to JSON:
+    /// yaml: …`.
+    pub fn is_yaml_syntax(&self) -> bool {
+        self.yaml_syntax
     }
 
     /// A repeated mapping key under strict field validation: the fix is to
@@ -256,6 +264,54 @@ mod tests {
         parse_manifests("test.yaml", text.as_bytes())
             .unwrap_err()
             .to_string()
+    }
+
+    // saphyr-parser 0.3.4 rejected these with `invalid indentation`; fixed
+    // by the patch in vendor/saphyr-parser (PATCH.md). filebeat's manifest
+    // has the first.
+    #[test]
+    fn closing_bracket_at_key_column_after_quoted_item() {
+        let docs = parse(
+            "\
+spec:
+  args: [
+    \"-c\", \"/etc/filebeat.yml\",
+    \"-e\",
+  ]
+command: [
+  \"sh\", \"-c\"
+]
+",
+        );
+        assert_eq!(
+            docs,
+            [json!({"spec": {"args": ["-c", "/etc/filebeat.yml", "-e"]}, "command": ["sh", "-c"]})]
+        );
+    }
+
+    #[test]
+    fn closing_bracket_at_key_column_right_after_opening() {
+        let docs = parse("binaryData: {\n}\na:\n  b: [\n  ]\n  c: {\n    \"k\": \"v\"\n  }\n");
+        assert_eq!(
+            docs,
+            [json!({"binaryData": {}, "a": {"b": [], "c": {"k": "v"}}})]
+        );
+    }
+
+    #[test]
+    fn plain_item_at_key_column_in_flow_is_still_an_error() {
+        // As the YAML test suite's 9C9N: the scalar keeps its own check.
+        assert!(parse_err("flow: [a,\nb,\nc]\n").contains("invalid indentation in flow construct"));
+    }
+
+    #[test]
+    fn yaml_syntax_errors_are_told_apart_from_values_kubectl_refuses() {
+        let err = |text: &str| parse_manifests("x.yaml", text.as_bytes()).unwrap_err();
+        assert!(err("a: {b: c\n").is_yaml_syntax());
+        assert!(err("a: 1\n---\nb: c: d\n").is_yaml_syntax());
+        assert!(!err("a: .inf\n").is_yaml_syntax());
+        assert!(!err("a: 1\na: 2\n").is_yaml_syntax());
+        assert!(!err("{\"a\": }").is_yaml_syntax());
     }
 
     #[test]

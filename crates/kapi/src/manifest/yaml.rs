@@ -28,7 +28,7 @@ pub(super) fn parse_chunk(
     documents: usize,
     validation: FieldValidation,
     out: &mut VecDeque<Parsed>,
-) -> Result<usize, RawError> {
+) -> Result<usize, ChunkError> {
     let mut builder = Builder {
         validation,
         ..Builder::default()
@@ -41,12 +41,12 @@ pub(super) fn parse_chunk(
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let doc = if in_document { document } else { document + 1 };
-            (
+            ChunkError::Syntax((
                 doc,
                 line(e.marker().line()),
                 e.marker().col() + 1,
                 e.info().to_owned(),
-            )
+            ))
         })?;
         let at = |message: String| {
             (
@@ -77,10 +77,17 @@ pub(super) fn parse_chunk(
                     }
                 }
             }
-            event => builder.event(event).map_err(at)?,
+            event => builder.event(event).map_err(|m| ChunkError::Value(at(m)))?,
         }
     }
     Ok(document - documents)
+}
+
+/// Why [`parse_chunk`] failed: the YAML itself (saphyr's error), or a value
+/// kubectl cannot send (`.inf`, a repeated key, a nesting or alias limit).
+pub(super) enum ChunkError {
+    Syntax(RawError),
+    Value(RawError),
 }
 
 /// Builds one document's value from parser events, without recursion.
