@@ -29,6 +29,7 @@ const TARGETS: &[Target] = &[
     Target::new("watch_decode", 16384),
     Target::new("status_decode", 8192),
     Target::new("manifest_read", 16384),
+    Target::new("kubeconfig_load", 8192),
 ];
 
 impl Target {
