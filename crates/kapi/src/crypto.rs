@@ -7,9 +7,10 @@
 //!   41 KB smaller.
 //! - AES-GCM only: rustls's `ring::default_provider()` also carries
 //!   ChaCha20-Poly1305, which a client picks only on CPUs without AES
-//!   instructions, and Go offers AES-GCM everywhere: about 45 KB less. Every
-//! signature algorithm webpki has with ring stays: cluster CAs are RSA,
-//! ECDSA or Ed25519.
+//!   instructions, and Go offers AES-GCM everywhere: about 45 KB less.
+//!
+//! Every signature algorithm webpki has with ring stays: cluster CAs are
+//! RSA, ECDSA or Ed25519.
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! Go's formatting, as kubectl's output has it: `encoding/json` strings
-//! and numbers, and `strconv.FormatFloat`'s shortest `%g`. One home for the
+//! and numbers, `strconv.FormatFloat`'s shortest `%g`, `%v` and `%q`, and
+//! RFC 3339 times both ways. One home for the
 //! JSON printer, the YAML printer, JSONPath and the manifest reader.
 //!
 //! ```
@@ -323,6 +324,88 @@ pub fn write_escaped_control(out: &mut String, c: char) {
     }
 }
 
+/// Seconds since the Unix epoch of a UTC date and time, as Go's
+/// `time.Date` counts them; `None` for a month, day or time out of range.
+pub fn unix_seconds(y: i64, m: i64, d: i64, hh: i64, mm: i64, ss: i64) -> Option<i64> {
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// `2001-01-01T00:00:00Z` for Unix seconds.
+pub fn format_unix(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// An RFC 3339 timestamp (`2026-01-01T00:00:00Z`, fractions and offsets
+/// allowed) as Unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let secs = unix_seconds(
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    )?;
+    let mut rest = &text[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+            let h: i64 = rest.get(1..3)?.parse().ok()?;
+            let m: i64 = rest.get(4..6)?.parse().ok()?;
+            let o = h * 3600 + m * 60;
+            if rest.starts_with('-') {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    Some(secs - offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +501,18 @@ list:[[1 2] map[a:<nil> z:[true]]] s:a b small:1e-06 u:1.8446744073709552e+19]"
             { let mut out = Vec::new(); write_json_string(&mut out, v.as_str().unwrap()); String::from_utf8(out).unwrap() + "\n" },
             "\"\\u003ca href=\\\"x/y\\\"\\u003e\\u0026\\u2028\\u2029\\u0001\\b\\f\\t\\r\\n\\\\\u{7f}é😀\"\n"
         );
+    }
+
+    #[test]
+    fn dates_both_ways() {
+        assert_eq!(unix_seconds(1970, 1, 1, 0, 0, 0), Some(0));
+        assert_eq!(format_unix(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
+        assert_eq!(
+            parse_rfc3339("2026-01-01T01:00:00.5+01:00"),
+            Some(1_767_225_600)
+        );
+        assert_eq!(parse_rfc3339("2026-01-01 00:00:00"), None);
+        assert_eq!(parse_rfc3339("soon"), None);
     }
 }

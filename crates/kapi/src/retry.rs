@@ -79,19 +79,15 @@ fn parse_http_date(s: &str) -> Option<u64> {
     if !(1..=31).contains(&day) || year < 1970 || h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    Some(days_from_civil(year, month, day)? * 86_400 + h * 3600 + m * 60 + sec)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).checked_sub(719_468)
+    let at = crate::gofmt::unix_seconds(
+        year as i64,
+        month,
+        day as i64,
+        h as i64,
+        m as i64,
+        sec as i64,
+    )?;
+    u64::try_from(at).ok()
 }
 
 #[cfg(test)]

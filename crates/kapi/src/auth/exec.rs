@@ -247,7 +247,7 @@ impl ExecSpec {
         let expires = match text("expirationTimestamp")? {
             None => None,
             Some(t) => Some(
-                crate::auth::cert::parse_rfc3339(t)
+                crate::gofmt::parse_rfc3339(t)
                     .ok_or_else(|| bad("status.expirationTimestamp is not an RFC 3339 time"))?,
             ),
         };
