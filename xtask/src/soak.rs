@@ -23,7 +23,6 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -88,7 +87,7 @@ pub fn run(args: &[String]) -> Result<()> {
     );
     let mut wait = Proc::start(&kapi, &server, &wait_args)?;
     let mut watch = Proc::start(&kapi, &server, &watch_args)?;
-    let faults = Faults::default();
+    let mut faults = Faults::default();
 
     let started = Instant::now();
     let mut n: u64 = 0;
@@ -378,8 +377,8 @@ struct Sample {
 /// The faults, injected in turn.
 #[derive(Default)]
 struct Faults {
-    count: AtomicU64,
-    kinds: Mutex<[u64; 6]>,
+    /// How many of each kind were injected.
+    kinds: [u64; 6],
 }
 
 const FAULT_NAMES: [&str; 6] = [
@@ -392,9 +391,10 @@ const FAULT_NAMES: [&str; 6] = [
 ];
 
 impl Faults {
-    fn inject(&self, server: &FakeApiServer) {
-        let n = self.count.fetch_add(1, Ordering::Relaxed) as usize % FAULT_NAMES.len();
-        self.kinds.lock().unwrap_or_else(|e| e.into_inner())[n] += 1;
+    fn inject(&mut self, server: &FakeApiServer) {
+        let total: u64 = self.kinds.iter().sum();
+        let n = (total % FAULT_NAMES.len() as u64) as usize;
+        self.kinds[n] += 1;
         let once = |template: ResponseTemplate, watch: bool| {
             let mock = Mock::given(method("GET")).and(path(CM_LIST));
             let mock = if watch {
@@ -419,11 +419,10 @@ impl Faults {
     }
 
     fn summary(&self) -> String {
-        let kinds = self.kinds.lock().unwrap_or_else(|e| e.into_inner());
-        let total: u64 = kinds.iter().sum();
+        let total: u64 = self.kinds.iter().sum();
         let parts: Vec<String> = FAULT_NAMES
             .iter()
-            .zip(kinds.iter())
+            .zip(self.kinds.iter())
             .map(|(name, n)| format!("{n}× {name}"))
             .collect();
         format!("{total}: {}", parts.join(", "))

@@ -348,7 +348,7 @@ impl Client {
                         }
                         Some(reason) if attempts < MAX_CONNECT_ATTEMPTS && !streaming => {
                             let wait = self.inner.backoff.next_delay();
-                            self.wait_to_retry(req, &url, attempts, reason, wait, None, err)?;
+                            self.wait_to_retry(req, &url, attempts, reason, wait, None)?;
                             continue;
                         }
                         _ => return Err(gave_up(err, attempts)),
@@ -365,7 +365,7 @@ impl Client {
                 let next = redirect::next(
                     req.method(),
                     &url,
-                    origin.as_ref().unwrap_or(&NO_ORIGIN),
+                    origin.as_ref(),
                     status,
                     reason,
                     location.as_deref(),
@@ -415,13 +415,18 @@ impl Client {
                 let flow = flow_control(&response);
                 let close = header(&response, "connection")
                     .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-                let err = error_status(response, &target);
+                // Reading the Status both names the reason and drains the
+                // body, so the connection can be reused.
+                let answer = error_status(response, &target);
                 let reason = format!(
                     "{status} {}{}",
-                    err.status().map(|s| s.reason.as_str()).unwrap_or_default(),
+                    answer
+                        .status()
+                        .map(|s| s.reason.as_str())
+                        .unwrap_or_default(),
                     if close { ", Connection: close" } else { "" }
                 );
-                self.wait_to_retry(req, &url, attempts, &reason, wait, flow, err)?;
+                self.wait_to_retry(req, &url, attempts, &reason, wait, flow)?;
                 continue;
             }
             return Err(gave_up(error_status(response, &target), attempts));
@@ -441,10 +446,7 @@ impl Client {
         };
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Error::DeadlineExceeded {
-                request: format!("{} {}", req.method(), strip_query(url)),
-                budget,
-            });
+            return Err(deadline_exceeded(req, url, budget));
         }
         Ok(Some(whole.map_or(left, |w| w.min(left))))
     }
@@ -453,10 +455,7 @@ impl Client {
     fn past_deadline(&self, err: Error, url: &str, req: &Request<'_>) -> Error {
         match (&err, self.deadline) {
             (Error::Timeout { .. }, Some((deadline, budget))) if Instant::now() >= deadline => {
-                Error::DeadlineExceeded {
-                    request: format!("{} {}", req.method(), strip_query(url)),
-                    budget,
-                }
+                deadline_exceeded(req, url, budget)
             }
             _ => err,
         }
@@ -481,7 +480,6 @@ impl Client {
 
     /// Logs the retry at `-v=4` and sleeps `wait`; or, when `wait` would
     /// pass the deadline, returns the error that ends the request.
-    #[allow(clippy::too_many_arguments)]
     fn wait_to_retry(
         &self,
         req: &Request<'_>,
@@ -490,17 +488,12 @@ impl Client {
         reason: &str,
         wait: Duration,
         flow: Option<String>,
-        err: Error,
     ) -> Result<()> {
         if let Some((deadline, budget)) = self.deadline {
             if Instant::now() + wait >= deadline {
-                let _ = err;
                 return Err(Error::GaveUp {
                     attempts,
-                    last: Box::new(Error::DeadlineExceeded {
-                        request: format!("{} {}", req.method(), strip_query(url)),
-                        budget,
-                    }),
+                    last: Box::new(deadline_exceeded(req, url, budget)),
                 });
             }
         }
@@ -586,13 +579,6 @@ impl Client {
     }
 }
 
-/// Used when the configured server URL has no origin (it cannot be parsed):
-/// then nothing is same-origin, and no write follows a redirect.
-static NO_ORIGIN: std::sync::LazyLock<Origin> = std::sync::LazyLock::new(|| {
-    // Invariant: a literal, valid URL.
-    Origin::of("https://invalid.").expect("a valid URL")
-});
-
 /// How many times a request is sent when the connection itself fails
 /// (refused, reset): a server restarting behind a load balancer is back in
 /// seconds, and a server that is not there should be reported in seconds.
@@ -644,6 +630,13 @@ fn gave_up(err: Error, attempts: u32) -> Error {
         }
     } else {
         err
+    }
+}
+
+fn deadline_exceeded(req: &Request<'_>, url: &str, budget: Duration) -> Error {
+    Error::DeadlineExceeded {
+        request: format!("{} {}", req.method(), strip_query(url)),
+        budget,
     }
 }
 

@@ -220,6 +220,17 @@ impl<R: BufRead> ListReader<R> {
 
     /// Reads members into `members` until a streamed array opens (state
     /// `InArray`) or the object ends (state `Done`).
+    /// The next JSON value (a member name or a member), captured into the
+    /// reusable buffer and decoded.
+    fn capture_member<T: serde::de::DeserializeOwned>(&mut self) -> Result<T> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let decoded = self
+            .capture(&mut scratch)
+            .and_then(|()| self.decode::<T>(&scratch));
+        self.scratch = scratch;
+        decoded
+    }
+
     fn members_until_array(&mut self) -> Result<()> {
         loop {
             match self.peek()? {
@@ -229,12 +240,7 @@ impl<R: BufRead> ListReader<R> {
                 }
                 None => return Err(self.ended_early("inside the list object")),
             }
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let key = self
-                .capture(&mut scratch)
-                .and_then(|()| self.decode::<String>(&scratch));
-            self.scratch = scratch;
-            let key = key?;
+            let key: String = self.capture_member()?;
             match self.peek()? {
                 Some(b':') => self.input.consume(1),
                 Some(b) => {
@@ -257,12 +263,7 @@ impl<R: BufRead> ListReader<R> {
                 Some(_) => {}
                 None => return Err(self.ended_early("inside the list object")),
             }
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let value = self
-                .capture(&mut scratch)
-                .and_then(|()| self.decode::<Value>(&scratch));
-            self.scratch = scratch;
-            let value = value?;
+            let value: Value = self.capture_member()?;
             // `"items": 7` is no list: Go's decoder refuses it too
             // ("cannot unmarshal number into ... items"). null is an empty list.
             if STREAMED.contains(&key.as_str()) && !value.is_null() {
