@@ -111,19 +111,25 @@ fn target_and_flags(root: &Path) -> Result<(&'static str, String)> {
     // compares none. The musl build links with the system linker, which
     // may not have the flag.
     //
-    // --no-eh-frame-hdr: with `panic = "abort"` nothing unwinds; the
-    // unwind-table index (`.eh_frame_hdr`, 45 KB) only served backtraces of
-    // panics, which the Architecture Invariant says never happen.
-    let base = if target == GNU {
-        "-C target-feature=+crt-static -C relocation-model=static \
-         -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--no-eh-frame-hdr"
+    // --no-eh-frame-hdr and discard-eh-frame.ld: with `panic = "abort"`
+    // nothing unwinds; the unwind tables (`.eh_frame`, 308 KB, and its
+    // index `.eh_frame_hdr`, 45 KB) only served backtraces of panics, which
+    // the Architecture Invariant says never happen. A panic still prints
+    // its message and location and aborts. (`-C force-unwind-tables=no`
+    // does not remove them: std and glibc are prebuilt with them.)
+    let mut rustflags = if target == GNU {
+        format!(
+            "-C target-feature=+crt-static -C relocation-model=static \
+             -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--no-eh-frame-hdr \
+             -C link-arg=-Wl,-T,{}",
+            root.join("xtask").join("discard-eh-frame.ld").display()
+        )
     } else {
-        "-C relocation-model=static"
+        "-C relocation-model=static".to_string()
     };
     // Panic locations name their source files; without the build machine's
     // prefixes (the cargo registry, this checkout) the paths are shorter,
     // and the binary does not depend on where it was built.
-    let mut rustflags = base.to_string();
     let registry = cargo_home().join("registry").join("src");
     if let Ok(entries) = std::fs::read_dir(&registry) {
         for entry in entries.flatten() {

@@ -18,8 +18,15 @@ pub mod exit {
     /// `kapi wait`: the timeout passed before the condition was met (or,
     /// with `--timeout=0`, it was not met).
     pub const TIMED_OUT: u8 = 3;
-    /// `kapi wait`: a `--fail-on` condition held.
+    /// `kapi wait`: the condition can no longer be met (a Job waited on for
+    /// `Complete` failed, ...) or a `--fail-on` condition held.
     pub const FAIL_ON: u8 = 4;
+    /// `kapi wait`, `kapi rollout status`: the server refused the
+    /// credentials (401) or RBAC forbids the request (403).
+    pub const NOT_ALLOWED: u8 = 5;
+    /// `kapi wait`, `kapi rollout status`: the API server could not be
+    /// reached (refused, timed out, TLS failed), after the retries.
+    pub const UNREACHABLE: u8 = 6;
 }
 
 /// Everything that can end a `kapi` run early.
@@ -34,6 +41,9 @@ pub enum Error {
     Message(String),
     /// Stdout was closed (`kapi get ... | head`): not an error.
     BrokenPipe,
+    /// An error that ended a waiting command (`kapi wait`, `kapi rollout
+    /// status`): reported as itself, with [`Error::wait_code`]'s exit code.
+    Waiting(Box<Error>),
 }
 
 impl Error {
@@ -42,10 +52,43 @@ impl Error {
         Error::Message(message.into())
     }
 
+    /// The exit code of a waiting command (`kapi wait`, `kapi rollout
+    /// status`), which tells causes apart where kubectl exits 1 for all:
+    /// [`exit::NOT_ALLOWED`] for 401/403, [`exit::UNREACHABLE`] when the
+    /// server could not be reached, else what [`Error::report`] returns.
+    pub fn wait_code(&self) -> u8 {
+        let Error::Kapi(e) = self else {
+            return match self {
+                Error::BrokenPipe => exit::OK,
+                Error::Usage(_) => exit::USAGE,
+                Error::Waiting(inner) => inner.wait_code(),
+                _ => exit::ERROR,
+            };
+        };
+        if e.is_forbidden() || e.is_unauthorized() {
+            return exit::NOT_ALLOWED;
+        }
+        let mut e = e;
+        while let kapi::Error::GaveUp { last, .. } = e {
+            e = last;
+        }
+        match e {
+            kapi::Error::ConnectionRefused { .. }
+            | kapi::Error::Tls { .. }
+            | kapi::Error::Timeout { .. }
+            | kapi::Error::Transport { .. } => exit::UNREACHABLE,
+            _ => exit::ERROR,
+        }
+    }
+
     /// Prints the error to stderr as kubectl would and returns the exit code.
     pub fn report(&self) -> ExitCode {
         match self {
             Error::BrokenPipe => ExitCode::from(exit::OK),
+            Error::Waiting(inner) => {
+                inner.report();
+                ExitCode::from(inner.wait_code())
+            }
             Error::Usage(e) => {
                 eprintln!("error: {}", escape::text(&e.message));
                 let command = if e.command.is_empty() {
@@ -73,6 +116,7 @@ impl fmt::Display for Error {
             Error::Kapi(e) => write_kapi(e, f),
             Error::Message(m) => write!(f, "error: {m}"),
             Error::BrokenPipe => f.write_str("error: broken pipe"),
+            Error::Waiting(inner) => inner.fmt(f),
         }
     }
 }

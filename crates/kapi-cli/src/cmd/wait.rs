@@ -114,7 +114,12 @@ enum Done {
     TimedOut(String),
 }
 
+/// Runs `kapi wait`; its errors exit with [`Error::wait_code`]'s codes.
 pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
+    run_waiting(args).map_err(|e| Error::Waiting(Box::new(e)))
+}
+
+fn run_waiting(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("wait", args, FLAGS, HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
