@@ -37,7 +37,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
     test                  everything CI runs: fmt, clippy, fixtures --check, docs, all tests
-    demo                  run kapi's in-pod recipes against the built-in fake API server
+    demo [--check]        run kapi's in-pod recipes against the built-in fake API server
+                          (--check: compare the README's demo block with them)
     dist                  build the static release binary and check its size
     fuzz --seconds N [TARGET...]
                           run the fuzz targets in fuzz/ for N seconds each (nightly, cargo-fuzz)

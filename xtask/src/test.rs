@@ -57,6 +57,8 @@ pub fn run(args: &[String]) -> Result<()> {
     // (stable, no cargo-fuzz; `cargo xtask fuzz` runs them).
     cmd::run(&root, "cargo", crate::fuzz::CHECK_ARGS)?;
     cmd::run(&root, "cargo", &["test", "--workspace", "--quiet"])?;
+    eprintln!("$ cargo xtask demo (checked against README.md)");
+    crate::demo::check_readme()?;
     eprintln!("$ cargo xtask dist");
     crate::dist::run(&[])?;
     crate::dist::check_fresh()?;
