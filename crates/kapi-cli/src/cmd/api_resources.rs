@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::output;
 use crate::output::tabwriter::TabWriter;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Print the resource types the server serves (aggregated discovery, or the legacy documents on
 servers older than 1.30).
 
@@ -28,7 +28,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("api-group", None),
     value("namespaced", None),
     value("verbs", None),

@@ -15,7 +15,7 @@ use crate::args::{switch, value, Flag, UsageError};
 use crate::error::{Error, Result};
 use crate::objects::{self};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Apply a manifest with server-side apply: the server merges each object into the live one
 and records which fields this field manager owns.
 
@@ -48,7 +48,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     switch("server-side", None),
     value("filename", Some('f')),
     value("field-manager", None),

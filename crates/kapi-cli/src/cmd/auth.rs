@@ -15,7 +15,7 @@ use crate::output::tabwriter::TabWriter;
 use crate::output::yaml::write_yaml;
 use crate::output::{self};
 
-const AUTH_HELP: &str = "\
+pub(super) const AUTH_HELP: &str = "\
 Inspect authorization.
 
 Usage:
@@ -27,7 +27,7 @@ Commands:
   whoami   Print the user, groups and extra attributes the server sees for this pod
 ";
 
-const CAN_I_HELP: &str = "\
+pub(super) const CAN_I_HELP: &str = "\
 Check whether the pod's service account may do something. Prints yes or no; the exit code
 is 0 for yes and 1 for no, so a script can test it directly.
 
@@ -54,7 +54,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const WHOAMI_HELP: &str = "\
+pub(super) const WHOAMI_HELP: &str = "\
 Print the attributes the API server sees for this pod's credentials (SelfSubjectReview):
 user name, UID, groups and extra attributes.
 
@@ -71,13 +71,13 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const CAN_I_FLAGS: &[Flag] = &[
+pub(super) const CAN_I_FLAGS: &[Flag] = &[
     switch("all-namespaces", Some('A')),
     value("subresource", None),
     switch("quiet", Some('q')),
 ];
 
-const WHOAMI_FLAGS: &[Flag] = &[value("output", Some('o'))];
+pub(super) const WHOAMI_FLAGS: &[Flag] = &[value("output", Some('o'))];
 
 /// Verbs kubectl does not warn about for resources (`pkg/cmd/auth/cani.go`).
 const RESOURCE_VERBS: &[&str] = &[

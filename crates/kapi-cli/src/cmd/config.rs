@@ -12,7 +12,7 @@ use crate::connect;
 use crate::error::{Error, Result};
 use crate::output;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Read the kubeconfig kapi uses (--kubeconfig, else KUBECONFIG's files merged, else
 ~/.kube/config). kapi never writes a kubeconfig.
 
@@ -28,13 +28,12 @@ Options:
       --no-headers  get-contexts: no header line
 ";
 
-const VIEW_FLAGS: &[Flag] = &[
+pub(super) const VIEW_FLAGS: &[Flag] = &[
     switch("minify", None),
     switch("raw", None),
-    switch("flatten", None),
     value("output", Some('o')),
 ];
-const CONTEXT_FLAGS: &[Flag] = &[value("output", Some('o')), switch("no-headers", None)];
+pub(super) const CONTEXT_FLAGS: &[Flag] = &[value("output", Some('o')), switch("no-headers", None)];
 
 /// `kapi config` alone: the help.
 pub fn help(args: Vec<OsString>) -> Result<ExitCode> {

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::objects::{self, Args, Pick, Scope, Target};
 use crate::output;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Delete objects by name, by the manifest that describes them, by label selector, or all of
 a type. By default kapi then waits until they are gone (finalizers and grace periods
 included), as kubectl does: on a watch, or, without permission to list and watch, by
@@ -60,7 +60,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("filename", Some('f')),
     value("selector", Some('l')),
     value("field-selector", None),

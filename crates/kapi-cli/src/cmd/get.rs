@@ -16,7 +16,7 @@ use crate::output::printer::{Format, Printer};
 use crate::output::table::TableOptions;
 use crate::output::{self, TABLE_ACCEPT};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Display one or many resources, or the body of a raw API path.
 
 Usage:
@@ -58,7 +58,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("raw", None),
     value("output", Some('o')),
     switch("all-namespaces", Some('A')),

@@ -48,7 +48,7 @@ impl Which {
     }
 }
 
-const LABEL_HELP: &str = "\
+pub(super) const LABEL_HELP: &str = "\
 Update the labels of objects: KEY=VALUE sets a label, KEY- removes one.
 
 Usage:
@@ -86,7 +86,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const ANNOTATE_HELP: &str = "\
+pub(super) const ANNOTATE_HELP: &str = "\
 Update the annotations of objects: KEY=VALUE sets an annotation, KEY- removes one.
 
 Usage:
@@ -119,7 +119,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     switch("overwrite", None),
     value("selector", Some('l')),
     value("field-selector", None),

@@ -7,6 +7,8 @@ mod config;
 mod create;
 mod delete;
 mod flags;
+#[cfg(test)]
+mod flags_in_help;
 mod get;
 mod label;
 mod patch;
@@ -27,6 +29,7 @@ service account or from anywhere with a kubeconfig: a small static subset of kub
 
 Usage:
   kapi COMMAND [options]
+  kapi help COMMAND        (the same as kapi COMMAND --help)
 
 Commands:
   get            Display one or many resources, or a raw API path (--raw)
@@ -107,19 +110,41 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         .into()),
         ["version"] => version::run(rest),
         ["wait"] => wait::run(rest),
-        [] | ["help"] => {
-            let m = args::parse("", rest, &[])?;
-            if !m.positionals.is_empty() || words.is_empty() && !m.flag("help") {
-                print!("{HELP}");
-                return Ok(ExitCode::from(crate::error::exit::USAGE));
-            }
+        [] => {
+            // kubectl prints its help and exits 0 when given no command.
+            args::parse("", rest, &[])?;
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
         }
+        ["help"] => help(rest),
         [other, ..] => {
             Err(UsageError::new("", format!("unknown command {other:?} for \"kapi\"")).into())
         }
     }
+}
+
+/// `kapi help [COMMAND...]`: the command's own `--help`, as kubectl's
+/// `help` does; an unknown topic says so on stderr, then the overview
+/// (exit 0, as kubectl).
+fn help(rest: Vec<OsString>) -> Result<ExitCode> {
+    let topic = args::parse("help", rest, &[])?.positionals;
+    if topic.is_empty() {
+        print!("{HELP}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The longest known command among the topic's first words: `help auth
+    // can-i`, `help get pods` (= `get --help`), `help auth nosuch` (= `auth`).
+    for words in (1..=topic.len().min(2)).rev() {
+        let mut args: Vec<OsString> = topic[..words].iter().map(OsString::from).collect();
+        args.push("--help".into());
+        match run(args) {
+            Err(crate::error::Error::Usage(e)) if e.message.starts_with("unknown command") => {}
+            done => return done,
+        }
+    }
+    eprintln!("Unknown help topic [`{}`]", topic[0]);
+    eprint!("{HELP}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Parses a command's flags; `--help` prints its help and ends the run.

@@ -15,7 +15,7 @@ use crate::objects::{self, Args, Pick, Scope, Target};
 use crate::output::{self, result::ResultPrinter};
 use kapi::manifest::parse_manifests;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Update fields of an object with a strategic merge patch, a JSON merge patch (RFC 7386)
 or a JSON patch (RFC 6902). The patch is JSON or YAML.
 
@@ -49,7 +49,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("patch", Some('p')),
     value("patch-file", None),
     value("type", None),

@@ -9,7 +9,7 @@ use crate::connect;
 use crate::error::{Error, Result};
 use crate::output;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Send a request with any method to an API path and print the response body as received.
 curl's job, with the pod's credentials, verified TLS, retries and readable errors.
 
@@ -30,7 +30,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("filename", Some('f')),
     value("content-type", None),
     value("accept", None),

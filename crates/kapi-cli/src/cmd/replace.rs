@@ -10,7 +10,7 @@ use crate::args::{value, Flag};
 use crate::error::{Error, Result};
 use crate::objects::{self};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Replace objects with the content of a manifest: JSON or YAML, several documents, kind: List.
 
 Usage:
@@ -37,7 +37,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("filename", Some('f')),
     value("output", Some('o')),
     value("dry-run", None),

@@ -9,7 +9,7 @@ use crate::connect;
 use crate::error::Result;
 use crate::output;
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Print the client version, and the server's version from /version.
 
 Usage:
@@ -21,7 +21,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[switch("client", None)];
+pub(super) const FLAGS: &[Flag] = &[switch("client", None)];
 
 pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("version", args, FLAGS, HELP)? else {

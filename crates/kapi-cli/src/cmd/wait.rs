@@ -22,7 +22,7 @@ use condition::Condition;
 use progress::Progress;
 use tracker::{Conditions, Outcome, Target, Tracker};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Wait for one or many objects to meet a condition, to be created, or to be deleted.
 
 Usage:
@@ -81,7 +81,7 @@ Exit codes:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("for", None),
     switch("for-any", None),
     value("fail-on", None),

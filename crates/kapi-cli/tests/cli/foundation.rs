@@ -449,6 +449,43 @@ fn every_command_has_help() {
 }
 
 #[test]
+fn help_command_prints_the_commands_own_help_as_kubectl() {
+    let own = |args: &[&str]| {
+        let out = kapi_bare().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (help, command) in [
+        (&["help", "get"][..], &["get", "--help"][..]),
+        (&["help", "get", "pods"], &["get", "--help"]),
+        (&["help", "auth", "can-i"], &["auth", "can-i", "--help"]),
+        (&["help", "config", "view"], &["config", "view", "--help"]),
+        (&["help", "wait"], &["wait", "--help"]),
+    ] {
+        assert_eq!(own(help), own(command), "{help:?}");
+    }
+    assert_ne!(own(&["help", "get"]), own(&["help", "wait"]));
+    // As kubectl: an unknown topic is named on stderr, then the overview; exit 0.
+    let out = kapi_bare().args(["help", "frobnicate"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("Unknown help topic [`frobnicate`]\n"), "{stderr}");
+    assert!(stderr.contains("Commands:"), "{stderr}");
+}
+
+#[test]
+fn no_arguments_print_the_overview_and_exit_0_as_kubectl() {
+    let out = kapi_bare().output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let overview = String::from_utf8(out.stdout).unwrap();
+    assert!(overview.contains("Commands:") && overview.contains("Usage:"));
+    assert_eq!(
+        overview,
+        String::from_utf8(kapi_bare().arg("--help").output().unwrap().stdout).unwrap()
+    );
+}
+
+#[test]
 fn closed_stdout_pipe_is_not_an_error() {
     let server = FakeApiServer::start();
     let big = format!("{{\"items\":\"{}\"}}", "x".repeat(4 << 20));
