@@ -469,7 +469,10 @@ fn help_command_prints_the_commands_own_help_as_kubectl() {
     let out = kapi_bare().args(["help", "frobnicate"]).output().unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("Unknown help topic [`frobnicate`]\n"), "{stderr}");
+    assert!(
+        stderr.starts_with("Unknown help topic [`frobnicate`]\n"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Commands:"), "{stderr}");
 }
 
