@@ -90,24 +90,50 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     if let Some(path) = m.value("raw") {
         return raw(&m, path);
     }
-    let usage = |msg: &str| Error::Usage(UsageError::new("get", msg));
-    let targets = targets(&m.positionals).map_err(|e| usage(&e))?;
+    let options = options(&m)?;
+    let client = connect::client("get", &m)?;
+    execute(&client, options)
+}
+
+/// What `kapi get` was asked for, checked before any request.
+struct Options {
+    targets: Vec<Target>,
+    /// Some target names objects (`get pod a`, `get pod/a`).
+    named: bool,
+    all_namespaces: bool,
+    format: Format,
+    params: ListParams,
+    no_headers: bool,
+    show_labels: bool,
+    show_kind: bool,
+    show_managed_fields: bool,
+    ignore_not_found: bool,
+    /// `-w` / `--watch-only`: `Some(watch_only)`.
+    watch: Option<bool>,
+    output_watch_events: bool,
+    /// kubectl says "No resources found" only for these formats.
+    note_when_empty: bool,
+}
+
+fn options(m: &Matches) -> Result<Options> {
+    let usage = |msg: String| Error::Usage(UsageError::new("get", msg));
+    let targets = targets(&m.positionals).map_err(usage)?;
     let named = targets.iter().any(|t| !t.names.is_empty());
     let all_namespaces = m.flag("all-namespaces");
     if named && (m.given("selector") || m.given("field-selector")) {
         return Err(usage(
-            "name cannot be provided when a selector is specified",
+            "name cannot be provided when a selector is specified".into(),
         ));
     }
     if named && all_namespaces {
         return Err(usage(
-            "a resource cannot be retrieved by name across all namespaces",
+            "a resource cannot be retrieved by name across all namespaces".into(),
         ));
     }
     let chunk_size: u32 = match m.value("chunk-size") {
         None => kapi::DEFAULT_PAGE_SIZE,
         Some(v) => v.parse().map_err(|_| {
-            usage(&format!(
+            usage(format!(
                 "invalid argument {v:?} for \"--chunk-size\" flag: not a number"
             ))
         })?,
@@ -115,38 +141,54 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let allow_missing =
         !m.given("allow-missing-template-keys") || m.flag("allow-missing-template-keys");
     let format = Format::parse(m.value("output"), allow_missing).map_err(|e| match e {
-        Error::Message(msg) => usage(&msg),
+        Error::Message(msg) => usage(msg),
         other => other,
     })?;
+    let params = ListParams {
+        label_selector: m.value("selector").map(str::to_string),
+        field_selector: m.value("field-selector").map(str::to_string),
+        limit: chunk_size,
+        accept: format.wants_table().then(|| TABLE_ACCEPT.to_string()),
+        ..ListParams::default()
+    };
+    Ok(Options {
+        targets,
+        named,
+        all_namespaces,
+        format,
+        params,
+        no_headers: m.flag("no-headers"),
+        show_labels: m.flag("show-labels"),
+        show_kind: m.flag("show-kind"),
+        show_managed_fields: m.flag("show-managed-fields"),
+        ignore_not_found: m.flag("ignore-not-found"),
+        watch: (m.flag("watch") || m.flag("watch-only")).then(|| m.flag("watch-only")),
+        output_watch_events: m.flag("output-watch-events"),
+        note_when_empty: matches!(m.value("output"), None | Some("wide" | "name")),
+    })
+}
 
-    let client = connect::client("get", &m)?;
+fn execute(client: &Client, o: Options) -> Result<ExitCode> {
     let mut resolved = Vec::new();
     // The type names as given, for kubectl's "doesn't have a resource type".
     let mut typed = Vec::new();
-    for target in &targets {
+    for target in &o.targets {
         for type_name in target.type_name.split(',') {
             resolved.push((client.resolve(type_name)?, &target.names));
             typed.push(type_name);
         }
     }
-    let several_types = m.flag("show-kind") || resolved.windows(2).any(|w| w[0].0 != w[1].0);
+    let several_types = o.show_kind || resolved.windows(2).any(|w| w[0].0 != w[1].0);
     let single = resolved.len() == 1 && resolved[0].1.len() == 1;
-    let wants_table = format.wants_table();
-    let options = TableOptions {
-        no_headers: m.flag("no-headers"),
-        show_labels: m.flag("show-labels"),
-        namespace_column: all_namespaces,
+    let wants_table = o.format.wants_table();
+    let table = TableOptions {
+        no_headers: o.no_headers,
+        show_labels: o.show_labels,
+        namespace_column: o.all_namespaces,
         name_prefix: several_types.then(String::new),
         ..TableOptions::default()
     };
-    let params = ListParams {
-        label_selector: m.value("selector").map(str::to_string),
-        field_selector: m.value("field-selector").map(str::to_string),
-        limit: chunk_size,
-        accept: wants_table.then(|| TABLE_ACCEPT.to_string()),
-        ..ListParams::default()
-    };
-    if m.flag("watch") || m.flag("watch-only") {
+    if let Some(watch_only) = o.watch {
         let [(resource, names)] = resolved.as_slice() else {
             return Err(Error::msg("watch is only supported on individual resources and resource collections, but a list of resources is found"));
         };
@@ -156,15 +198,15 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         let watch = watch::Watch {
             resource,
             name: names.first().map(String::as_str),
-            all_namespaces,
-            params,
-            watch_only: m.flag("watch-only"),
-            events: m.flag("output-watch-events"),
+            all_namespaces: o.all_namespaces,
+            params: o.params,
+            watch_only,
+            events: o.output_watch_events,
         };
-        return watch::run(&client, watch, format, options);
+        return watch::run(client, watch, o.format, table);
     }
     let mut printer =
-        Printer::new(format, single, options).show_managed_fields(m.flag("show-managed-fields"));
+        Printer::new(o.format, single, table).show_managed_fields(o.show_managed_fields);
     let mut out = output::stdout();
     // Like kubectl, errors for single objects are printed after the output.
     let mut errors = Vec::new();
@@ -172,22 +214,22 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         // A built-in type the server lacks: kubectl, which asks discovery,
         // says so before any request.
         let unserved = |e: &kapi::Error| {
-            objects::not_served(&client, resource, e).then(|| {
+            objects::not_served(client, resource, e).then(|| {
                 let short = type_name.split('.').next().unwrap_or(type_name);
                 Error::Kapi(kapi::Error::UnknownResource(short.to_string()))
             })
         };
         let mut api = client.api(resource.clone());
-        if all_namespaces {
+        if o.all_namespaces {
             api = api.all_namespaces();
         }
         if names.is_empty() {
             // One item at a time: memory stays bounded by the largest item,
             // however large a page the server sends.
-            let mut pager = api.list(params.clone());
+            let mut pager = api.list(o.params.clone());
             while let Some(head) = pager.begin_page().map_err(|e| match unserved(&e) {
                 Some(unknown) => unknown,
-                None => list_error(e, resource, &params).into(),
+                None => list_error(e, resource, &o.params).into(),
             })? {
                 printer.begin_page(resource, &head, &mut out)?;
                 while let Some(item) = pager.next_item::<serde_json::Value>()? {
@@ -203,7 +245,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                 Ok(object) => printer.object(resource, object, &mut out)?,
                 Err(e) => match unserved(&e) {
                     Some(unknown) => return Err(unknown),
-                    None if e.is_not_found() && m.flag("ignore-not-found") => {}
+                    None if e.is_not_found() && o.ignore_not_found => {}
                     None if matches!(e, kapi::Error::Api(_)) => {
                         errors.push(Error::Kapi(e).to_string())
                     }
@@ -218,12 +260,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         eprintln!("{}", crate::output::escape::text(error));
     }
     let failed = !errors.is_empty();
-    if printed == 0
-        && !named
-        && !failed
-        && matches!(m.value("output"), None | Some("wide" | "name"))
-    {
-        no_resources_found(&client, &resolved, all_namespaces);
+    if printed == 0 && !o.named && !failed && o.note_when_empty {
+        no_resources_found(client, &resolved, o.all_namespaces);
     }
     Ok(if failed {
         ExitCode::from(crate::error::exit::ERROR)
