@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::args::{switch, value, Flag, UsageError};
+use crate::args::{switch, value, Flag, Matches, UsageError};
 use crate::connect;
 use crate::error::Result;
 use crate::output;
@@ -41,50 +41,72 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("api-resources", args, FLAGS, HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let usage = |msg: String| UsageError::new("api-resources", msg);
+    let options = options(&m).map_err(|msg| UsageError::new("api-resources", msg))?;
+    let client = connect::client("api-resources", &m)?;
+    execute(&client, &options)
+}
+
+/// What `kapi api-resources` was asked for, checked before any request.
+struct Options<'m> {
+    /// `""`, `wide` or `name`.
+    output: &'m str,
+    api_group: Option<&'m str>,
+    namespaced: Option<bool>,
+    /// `""`, `name` or `kind`.
+    sort_by: &'m str,
+    verbs: Vec<&'m str>,
+    no_headers: bool,
+}
+
+fn options(m: &Matches) -> std::result::Result<Options<'_>, String> {
     if !m.positionals.is_empty() {
-        return Err(usage("api-resources takes no arguments".into()).into());
+        return Err("api-resources takes no arguments".into());
     }
     let output = m.value("output").unwrap_or("");
     if !matches!(output, "" | "wide" | "name") {
-        return Err(usage(format!(
+        return Err(format!(
             "--output {output:?} is not available for api-resources: use wide or name"
-        ))
-        .into());
+        ));
     }
     let namespaced = match m.value("namespaced") {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
         Some(other) => {
-            return Err(usage(format!(
+            return Err(format!(
                 "invalid argument {other:?} for \"--namespaced\" flag: must be true or false"
             ))
-            .into())
         }
     };
     let sort_by = m.value("sort-by").unwrap_or("");
     if !matches!(sort_by, "" | "name" | "kind") {
-        return Err(usage(format!(
+        return Err(format!(
             "--sort-by accepts only name or kind, got {sort_by:?}"
-        ))
-        .into());
+        ));
     }
-    let verbs: Vec<&str> = m
-        .value("verbs")
-        .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
+    Ok(Options {
+        output,
+        api_group: m.value("api-group"),
+        namespaced,
+        sort_by,
+        verbs: m
+            .value("verbs")
+            .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default(),
+        no_headers: m.flag("no-headers"),
+    })
+}
 
-    let client = connect::client("api-resources", &m)?;
+fn execute(client: &kapi::Client, o: &Options<'_>) -> Result<ExitCode> {
     let discovery = client.discovery()?;
     let mut resources: Vec<_> = discovery
         .preferred()
         .iter()
-        .filter(|r| m.value("api-group").is_none_or(|g| r.group == g))
-        .filter(|r| namespaced.is_none_or(|n| r.namespaced == n))
-        .filter(|r| verbs.iter().all(|v| r.verbs.iter().any(|rv| rv == v)))
+        .filter(|r| o.api_group.is_none_or(|g| r.group == g))
+        .filter(|r| o.namespaced.is_none_or(|n| r.namespaced == n))
+        .filter(|r| o.verbs.iter().all(|v| r.verbs.iter().any(|rv| rv == v)))
         .collect();
-    match sort_by {
+    match o.sort_by {
         "name" => resources.sort_by(|a, b| a.plural.cmp(&b.plural)),
         "kind" => resources.sort_by(|a, b| a.kind.cmp(&b.kind)),
         _ => resources.sort_by(|a, b| a.group.cmp(&b.group)),
@@ -92,7 +114,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
 
     let mut out = output::stdout();
     let mut tw = TabWriter::default();
-    if output == "name" {
+    if o.output == "name" {
         for r in &resources {
             let name = if r.group.is_empty() {
                 r.plural.clone()
@@ -102,12 +124,12 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             tw.row(vec![name]);
         }
     } else {
-        if !m.flag("no-headers") {
+        if !o.no_headers {
             let mut header: Vec<String> =
                 ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
                     .map(String::from)
                     .into();
-            if output == "wide" {
+            if o.output == "wide" {
                 header.extend(["VERBS".to_string(), "CATEGORIES".to_string()]);
             }
             tw.row(header);
@@ -120,7 +142,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                 r.namespaced.to_string(),
                 r.kind.clone(),
             ];
-            if output == "wide" {
+            if o.output == "wide" {
                 row.push(r.verbs.join(","));
                 row.push(r.categories.join(","));
             }

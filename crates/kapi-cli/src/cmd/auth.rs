@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use kapi::{ApiResource, Client, PostParams};
 use serde_json::{json, Map, Value};
 
-use crate::args::{switch, value, Flag, UsageError};
+use crate::args::{switch, value, Flag, Matches, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
 use crate::output::json::write_json;
@@ -125,40 +125,69 @@ pub fn can_i(args: Vec<OsString>) -> Result<ExitCode> {
     let Some(m) = super::parse("auth can-i", args, CAN_I_FLAGS, CAN_I_HELP)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let usage = |msg: &str| Error::Usage(UsageError::new("auth can-i", msg));
+    let question = question(&m).map_err(|msg| UsageError::new("auth can-i", msg))?;
+    let client = connect::client("auth can-i", &m)?;
+    ask(
+        &client,
+        &question,
+        m.flag("all-namespaces"),
+        m.flag("quiet"),
+    )
+}
+
+/// `kapi auth can-i VERB WHAT`, checked before any request.
+struct Question<'m> {
+    verb: &'m str,
+    /// `TYPE`, `TYPE/NAME` or a non-resource URL (`/healthz`).
+    what: &'m str,
+    subresource: &'m str,
+}
+
+fn question(m: &Matches) -> std::result::Result<Question<'_>, String> {
     let [verb, what] = m.positionals.as_slice() else {
-        return Err(usage(
-            "you must specify two or three arguments: verb, resource, and optional resourceName",
-        ));
+        return Err(
+            "you must specify two or three arguments: verb, resource, and optional resourceName"
+                .into(),
+        );
     };
     let subresource = m.value("subresource").unwrap_or_default();
-    let client = connect::client("auth can-i", &m)?;
-    let namespace = if m.flag("all-namespaces") {
+    if what.starts_with('/') && !subresource.is_empty() {
+        return Err("--subresource can not be used with NonResourceURL".into());
+    }
+    Ok(Question {
+        verb,
+        what,
+        subresource,
+    })
+}
+
+/// Sends the SelfSubjectAccessReview and prints kubectl's answer: exit 0
+/// for yes, 1 for no.
+fn ask(client: &Client, q: &Question<'_>, all_namespaces: bool, quiet: bool) -> Result<ExitCode> {
+    let (verb, what, subresource) = (q.verb, q.what, q.subresource);
+    let namespace = if all_namespaces {
         String::new()
     } else {
         client.namespace().to_string()
     };
     let attributes = if what.starts_with('/') {
-        if !subresource.is_empty() {
-            return Err(usage("--subresource can not be used with NonResourceURL"));
-        }
-        if !NON_RESOURCE_VERBS.contains(&verb.as_str()) {
+        if !NON_RESOURCE_VERBS.contains(&verb) {
             eprintln!("Warning: verb '{verb}' is not a known verb");
         }
         json!({"nonResourceAttributes": {"verb": verb, "path": what}})
     } else {
-        if !RESOURCE_VERBS.contains(&verb.as_str()) {
+        if !RESOURCE_VERBS.contains(&verb) {
             eprintln!("Warning: verb '{verb}' is not a known verb");
         }
         let (type_name, name) = match what.split_once('/') {
             Some((t, n)) => (t, n),
-            None => (what.as_str(), ""),
+            None => (what, ""),
         };
-        let (group, resource) = resource_for(&client, type_name, !namespace.is_empty());
+        let (group, resource) = resource_for(client, type_name, !namespace.is_empty());
         let mut attrs = Map::new();
         for (key, value) in [
             ("namespace", namespace.as_str()),
-            ("verb", verb.as_str()),
+            ("verb", verb),
             ("group", group.as_str()),
             ("resource", resource.as_str()),
             ("subresource", subresource),
@@ -186,7 +215,7 @@ pub fn can_i(args: Vec<OsString>) -> Result<ExitCode> {
     let answer: Value = reviews.create(&PostParams::default(), &review)?;
     let status = &answer["status"];
     let allowed = status["allowed"].as_bool().unwrap_or(false);
-    if !m.flag("quiet") {
+    if !quiet {
         let mut line = String::from(if allowed { "yes" } else { "no" });
         if !allowed {
             for key in ["reason", "evaluationError"] {
