@@ -144,6 +144,16 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         })),
         (None, None) => Box::new(std::iter::empty()),
     };
+    execute(&client, targets, &options)
+}
+
+/// Deletes each target as it comes, prints kubectl's lines, then waits
+/// for the deleted objects to be gone (`--wait`).
+fn execute(
+    client: &Client,
+    targets: Box<dyn Iterator<Item = Result<Target>> + '_>,
+    options: &Options,
+) -> Result<ExitCode> {
     if options.params.grace_period_seconds == Some(0) {
         eprintln!(
             "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely."
@@ -171,9 +181,9 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                 continue;
             }
         };
-        match target.api(&client).delete::<Value>(&name, &options.params) {
+        match target.api(client).delete::<Value>(&name, &options.params) {
             Ok(answer) => {
-                print_deleted(&mut out, &options, &target, &name)?;
+                print_deleted(&mut out, options, &target, &name)?;
                 out.flush()?;
                 if let Deleted::Object(object) = &answer {
                     let uid = object["metadata"]["uid"].as_str().filter(|u| !u.is_empty());
@@ -182,7 +192,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             }
             Err(e) => {
                 let e = objects::unmapped_or(
-                    &client,
+                    client,
                     &target,
                     objects::with_source(e, "deleting", &target.source),
                 );
