@@ -270,27 +270,13 @@ fn rank(key: &str, level: Level, template: Option<&Json>) -> (u8, usize) {
     }
 }
 
-/// Appends `s` as Go's `encoding/json` writes a string: like serde_json,
-/// plus `<`, `>`, `&`, U+2028 and U+2029 escaped.
+/// Appends `s` as Go's `encoding/json` writes a string (the library's
+/// escaper: `<`, `>`, `&`, U+2028 and U+2029 escaped too).
 pub(crate) fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let mut buf = Vec::with_capacity(s.len() + 2);
+    kapi::gofmt::write_json_string(&mut buf, s);
+    // The escaper copies UTF-8 through unchanged and adds only ASCII.
+    out.push_str(&String::from_utf8_lossy(&buf));
 }
 
 /// A JSON string as Go writes it.

@@ -1,7 +1,8 @@
 //! Go's formatting, as kubectl's output has it: `encoding/json` strings
 //! and numbers, `strconv.FormatFloat`'s shortest `%g`, `%v` and `%q`, and
-//! RFC 3339 times both ways. One home for the
-//! JSON printer, the YAML printer, JSONPath and the manifest reader.
+//! RFC 3339 times both ways, and apimachinery's `HumanDuration`. One home
+//! for the JSON and YAML printers, JSONPath, the manifest reader, AGE
+//! columns and the test suite's fake API server.
 //!
 //! ```
 //! use kapi::gofmt;
@@ -404,6 +405,73 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         _ => return None,
     };
     Some(secs - offset)
+}
+
+/// apimachinery's `duration.HumanDuration` on whole seconds, as kubectl's
+/// AGE column and the apiserver's tables print it.
+///
+/// ```
+/// use kapi::gofmt::human_duration;
+///
+/// assert_eq!(human_duration(45), "45s");
+/// assert_eq!(human_duration(330), "5m30s");
+/// assert_eq!(human_duration(183_600), "2d3h");
+/// assert_eq!(human_duration(-5), "<invalid>");
+/// ```
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    if seconds < 0 {
+        return "0s".into();
+    }
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = seconds / 3600;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let dy = (hours / 24) % 365;
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
 }
 
 #[cfg(test)]
