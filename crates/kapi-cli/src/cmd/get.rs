@@ -139,13 +139,10 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         name_prefix: several_types.then(String::new),
         ..TableOptions::default()
     };
-    let params = ListParams {
-        label_selector: m.value("selector").map(str::to_string),
-        field_selector: m.value("field-selector").map(str::to_string),
-        limit: chunk_size,
-        accept: wants_table.then(|| TABLE_ACCEPT.to_string()),
-        ..ListParams::default()
-    };
+    let mut params = ListParams::default().limit(chunk_size);
+    params.label_selector = m.value("selector").map(str::to_string);
+    params.field_selector = m.value("field-selector").map(str::to_string);
+    params.accept = wants_table.then(|| TABLE_ACCEPT.to_string());
     if m.flag("watch") || m.flag("watch-only") {
         let [(resource, names)] = resolved.as_slice() else {
             return Err(Error::msg("watch is only supported on individual resources and resource collections, but a list of resources is found"));
@@ -254,7 +251,7 @@ fn list_error(e: kapi::Error, resource: &ApiResource, params: &ListParams) -> ka
 }
 
 /// One named object (as a one-row Table for the table format).
-fn get_one(api: &kapi::Api<'_>, name: &str, table: bool) -> kapi::Result<serde_json::Value> {
+fn get_one(api: &kapi::Api, name: &str, table: bool) -> kapi::Result<serde_json::Value> {
     let mut request = api.get_request(name)?;
     if table {
         request = request.header("Accept", TABLE_ACCEPT);
