@@ -22,6 +22,10 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("tokio", "the client is blocking: no async runtime"),
     ("native-tls", "TLS is rustls only"),
     ("openssl-sys", "TLS is rustls only"),
+    (
+        "k8s-openapi",
+        "kapi speaks serde; k8s-openapi is a dev-dependency of its tests and examples only",
+    ),
 ];
 
 pub fn run(args: &[String]) -> Result<()> {

@@ -29,13 +29,13 @@ pub fn kubeconfig_options(command: &str, m: &Matches) -> Result<kapi::config::Ku
         ),
     };
     let text = |name| m.value(name).filter(|v| !v.is_empty()).map(str::to_string);
-    Ok(kapi::config::KubeconfigOptions {
-        kubeconfig: text("kubeconfig").map(PathBuf::from),
-        context: text("context"),
-        cluster: text("cluster"),
-        user: text("user"),
-        exec_timeout,
-    })
+    let mut opts = kapi::config::KubeconfigOptions::default();
+    opts.kubeconfig = text("kubeconfig").map(PathBuf::from);
+    opts.context = text("context");
+    opts.cluster = text("cluster");
+    opts.user = text("user");
+    opts.exec_timeout = exec_timeout;
+    Ok(opts)
 }
 
 /// The configuration: inferred as kubectl does, then the flags applied.

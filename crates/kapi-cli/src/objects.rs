@@ -64,7 +64,7 @@ pub struct Target {
 
 impl Target {
     /// An [`Api`] on its type, in its namespace.
-    pub fn api<'c>(&self, client: &'c Client) -> Api<'c> {
+    pub fn api(&self, client: &Client) -> Api {
         let api = client.api(self.resource.clone());
         match &self.namespace {
             Some(ns) => api.namespace(ns),
@@ -494,11 +494,9 @@ pub fn from_args(
             if scope.all_namespaces {
                 api = api.all_namespaces();
             }
-            let params = ListParams {
-                label_selector: pick.selector.map(str::to_string),
-                field_selector: pick.field_selector.map(str::to_string),
-                ..ListParams::default()
-            };
+            let mut params = ListParams::default();
+            params.label_selector = pick.selector.map(str::to_string);
+            params.field_selector = pick.field_selector.map(str::to_string);
             for item in api.list(params).items::<Value>() {
                 let mut item = item?;
                 let name = item["metadata"]["name"]

@@ -1,23 +1,18 @@
-//! The classic client-go in-cluster example, written with kapi.
+//! The classic client-go in-cluster example, written with kapi: get the
+//! DaemonSet `gateway`, and tell "not found" from other errors.
 //!
-//! client-go's `examples/in-cluster-client-configuration` builds a client
-//! from the pod's service account, gets an object, and tells "not found"
-//! from other API errors. This does the same for the DaemonSet `gateway`
-//! and prints how many pods it has scheduled. It is built static and run in
-//! the busybox image (`ci/Dockerfile`) and in the busybox root of
-//! `cargo xtask test`.
-//!
-//! ```text
-//! $ incluster
-//! daemonset gateway in namespace test: 20 pods scheduled, 19 ready
-//! ```
+//! `Config::infer` reads a kubeconfig when there is one (`KUBECONFIG`,
+//! `~/.kube/config`), else the pod's service account, as kubectl does: in a
+//! pod it is `Client::incluster()`, and it also runs from a laptop or CI.
+//! Built static, it runs in the busybox image (`ci/Dockerfile`) and the
+//! busybox root of `cargo xtask test`, printing
+//! `daemonset gateway in namespace test: 20 pods scheduled, 19 ready`.
 
 use std::process::ExitCode;
 
 use serde::Deserialize;
 
-/// Only the fields this program reads: any other field is ignored, so a
-/// plain serde struct is enough (no generated Kubernetes types needed).
+/// Only the fields this program reads: a plain serde struct is enough.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DaemonSet {
@@ -33,7 +28,7 @@ struct DaemonSetStatus {
 }
 
 fn main() -> ExitCode {
-    let client = match kapi::Client::incluster() {
+    let client = match kapi::Config::infer().and_then(kapi::Client::new) {
         Ok(client) => client,
         Err(e) => {
             eprintln!("error: {e}");
@@ -43,21 +38,18 @@ fn main() -> ExitCode {
     let namespace = client.namespace().to_string();
     let path = format!("/apis/apps/v1/namespaces/{namespace}/daemonsets/gateway");
     match client.get(&path).json::<DaemonSet>() {
-        Ok(ds) => {
-            println!(
-                "daemonset gateway in namespace {namespace}: {} pods scheduled, {} ready",
-                ds.status.current_number_scheduled, ds.status.number_ready
-            );
-            ExitCode::SUCCESS
-        }
+        Ok(ds) => println!(
+            "daemonset gateway in namespace {namespace}: {} pods scheduled, {} ready",
+            ds.status.current_number_scheduled, ds.status.number_ready
+        ),
         Err(e) if e.is_not_found() => {
-            println!("daemonset gateway not found in namespace {namespace}");
-            ExitCode::SUCCESS
+            println!("daemonset gateway not found in namespace {namespace}")
         }
         Err(e) => {
-            // Any other Status (403 Forbidden, 401, a 5xx) or a transport error.
+            // 403, 401, a 5xx, TLS, timeouts: each its own kapi::Error.
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }

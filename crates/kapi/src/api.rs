@@ -9,6 +9,20 @@ use crate::{Client, Request, Result};
 /// A handle on one resource type, scoped to a namespace for namespaced
 /// types. Built by [`Client::api`].
 ///
+/// It owns a [`Client`] clone (cheap: the clones share one connection pool
+/// and token), so it can be kept in a struct or moved into a thread:
+///
+/// ```no_run
+/// struct Controller {
+///     pods: kapi::Api,
+/// }
+/// let client = kapi::Client::incluster()?;
+/// let controller = Controller { pods: client.api(client.resolve("pods")?) };
+/// let worker = std::thread::spawn(move || controller.pods.get::<serde_json::Value>("db-0"));
+/// let pod = worker.join().expect("the worker panicked")?;
+/// # Ok::<(), kapi::Error>(())
+/// ```
+///
 /// ```no_run
 /// # let client = kapi::Client::incluster()?;
 /// let pods = client.api(client.resolve("pods")?).namespace("test");
@@ -18,14 +32,14 @@ use crate::{Client, Request, Result};
 /// # Ok::<(), kapi::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Api<'c> {
-    client: &'c Client,
+pub struct Api {
+    client: Client,
     resource: ApiResource,
     namespace: Option<String>,
 }
 
-impl<'c> Api<'c> {
-    pub(crate) fn new(client: &'c Client, resource: ApiResource) -> Api<'c> {
+impl Api {
+    pub(crate) fn new(client: Client, resource: ApiResource) -> Api {
         let namespace = resource.namespaced.then(|| client.namespace().to_string());
         Api {
             client,
@@ -35,7 +49,7 @@ impl<'c> Api<'c> {
     }
 
     /// Scopes the handle to `namespace` (ignored for cluster-scoped types).
-    pub fn namespace(mut self, namespace: &str) -> Api<'c> {
+    pub fn namespace(mut self, namespace: &str) -> Api {
         if self.resource.namespaced {
             self.namespace = Some(namespace.to_string());
         }
@@ -43,7 +57,7 @@ impl<'c> Api<'c> {
     }
 
     /// Lists and watches across all namespaces.
-    pub fn all_namespaces(mut self) -> Api<'c> {
+    pub fn all_namespaces(mut self) -> Api {
         self.namespace = None;
         self
     }
@@ -59,8 +73,8 @@ impl<'c> Api<'c> {
     }
 
     /// The client.
-    pub fn client(&self) -> &'c Client {
-        self.client
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// The path of the object `name`.
@@ -74,7 +88,7 @@ impl<'c> Api<'c> {
     }
 
     /// A `GET` of `name`, to add headers or query parameters before sending.
-    pub fn get_request(&self, name: &str) -> Result<Request<'c>> {
+    pub fn get_request(&self, name: &str) -> Result<Request> {
         Ok(self.client.get(&self.object_path(name)?))
     }
 
@@ -84,7 +98,7 @@ impl<'c> Api<'c> {
     }
 
     /// Lists page by page (`limit`/`continue`): see [`Pager`].
-    pub fn list(&self, params: ListParams) -> Pager<'c> {
-        Pager::new(self.client, self.collection_path(), params)
+    pub fn list(&self, params: ListParams) -> Pager {
+        Pager::new(self.client.clone(), self.collection_path(), params)
     }
 }

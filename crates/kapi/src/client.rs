@@ -91,6 +91,7 @@ impl Client {
             Some(url) => Some(ureq::Proxy::new(url).map_err(|e| Error::Transport {
                 server: config.server().to_string(),
                 message: format!("invalid proxy URL: {e}"),
+                source: Some(Box::new(e)),
             })?),
         };
         let agent_config = Agent::config_builder()
@@ -250,38 +251,38 @@ impl Client {
     /// let ds: serde_json::Value = client.api(client.resolve("ds")?).namespace("test").get("gateway")?;
     /// # Ok::<(), kapi::Error>(())
     /// ```
-    pub fn api(&self, resource: ApiResource) -> Api<'_> {
-        Api::new(self, resource)
+    pub fn api(&self, resource: ApiResource) -> Api {
+        Api::new(self.clone(), resource)
     }
 
     /// A request with any method (`GET`, `POST`, `PROPFIND`, ...) on `path`,
     /// which may carry its own query string.
-    pub fn request(&self, method: &str, path: &str) -> Request<'_> {
-        Request::new(self, method, path)
+    pub fn request(&self, method: &str, path: &str) -> Request {
+        Request::new(self.clone(), method, path)
     }
 
     /// A `GET` request.
-    pub fn get(&self, path: &str) -> Request<'_> {
+    pub fn get(&self, path: &str) -> Request {
         self.request("GET", path)
     }
 
     /// A `POST` request.
-    pub fn post(&self, path: &str) -> Request<'_> {
+    pub fn post(&self, path: &str) -> Request {
         self.request("POST", path)
     }
 
     /// A `PUT` request.
-    pub fn put(&self, path: &str) -> Request<'_> {
+    pub fn put(&self, path: &str) -> Request {
         self.request("PUT", path)
     }
 
     /// A `PATCH` request.
-    pub fn patch(&self, path: &str) -> Request<'_> {
+    pub fn patch(&self, path: &str) -> Request {
         self.request("PATCH", path)
     }
 
     /// A `DELETE` request.
-    pub fn delete(&self, path: &str) -> Request<'_> {
+    pub fn delete(&self, path: &str) -> Request {
         self.request("DELETE", path)
     }
 
@@ -307,7 +308,7 @@ impl Client {
     /// follows redirects where that is safe, retries as the server's answer
     /// calls for (see `retry.rs`), re-reads the token after a `401`, and
     /// turns a non-2xx answer into [`Error::Api`].
-    pub(crate) fn execute(&self, req: &Request<'_>) -> Result<Response> {
+    pub(crate) fn execute(&self, req: &Request) -> Result<Response> {
         let mut url = req.url()?;
         let method = http::Method::from_bytes(req.method().as_bytes()).map_err(|_| {
             Error::InvalidRequest(format!("invalid HTTP method {:?}", req.method()))
@@ -435,7 +436,7 @@ impl Client {
 
     /// The whole-request limit for the next attempt: `--request-timeout`,
     /// cut to what is left before the deadline; an error once it passed.
-    fn budget(&self, req: &Request<'_>, url: &str) -> Result<Option<Duration>> {
+    fn budget(&self, req: &Request, url: &str) -> Result<Option<Duration>> {
         let whole = if req.stream_idle_timeout().is_some() {
             None
         } else {
@@ -452,7 +453,7 @@ impl Client {
     }
 
     /// A timeout that fired because the deadline came is reported as that.
-    fn past_deadline(&self, err: Error, url: &str, req: &Request<'_>) -> Error {
+    fn past_deadline(&self, err: Error, url: &str, req: &Request) -> Error {
         match (&err, self.deadline) {
             (Error::Timeout { .. }, Some((deadline, budget))) if Instant::now() >= deadline => {
                 deadline_exceeded(req, url, budget)
@@ -461,7 +462,7 @@ impl Client {
         }
     }
 
-    fn target(&self, req: &Request<'_>, url: &str, global: Option<Duration>) -> Target {
+    fn target(&self, req: &Request, url: &str, global: Option<Duration>) -> Target {
         Target {
             method: req.method().to_string(),
             url: url.to_string(),
@@ -482,7 +483,7 @@ impl Client {
     /// pass the deadline, returns the error that ends the request.
     fn wait_to_retry(
         &self,
-        req: &Request<'_>,
+        req: &Request,
         url: &str,
         attempts: u32,
         reason: &str,
@@ -515,7 +516,7 @@ impl Client {
 
     fn send_once(
         &self,
-        req: &Request<'_>,
+        req: &Request,
         method: &http::Method,
         url: &str,
         authorization: Option<crate::auth::Authorization>,
@@ -565,7 +566,7 @@ impl Client {
     fn run<B: AsSendBody>(
         &self,
         request: http::Request<B>,
-        req: &Request<'_>,
+        req: &Request,
         global: Option<Duration>,
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
         let agent = &self.inner.agent;
@@ -633,7 +634,7 @@ fn gave_up(err: Error, attempts: u32) -> Error {
     }
 }
 
-fn deadline_exceeded(req: &Request<'_>, url: &str, budget: Duration) -> Error {
+fn deadline_exceeded(req: &Request, url: &str, budget: Duration) -> Error {
     Error::DeadlineExceeded {
         request: format!("{} {}", req.method(), strip_query(url)),
         budget,

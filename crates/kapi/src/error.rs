@@ -110,16 +110,33 @@ pub enum Error {
     ConnectionRefused {
         /// `host:port` of the server.
         server: String,
+        /// The operating system's error (also [`source`](std::error::Error::source)).
+        source: io::Error,
     },
     /// The TLS handshake failed: usually the server's certificate is not
     /// signed by the configured CA, is expired, or does not name the host.
+    ///
+    /// ```
+    /// # fn connect(client: &kapi::Client) -> kapi::Result<()> {
+    /// match client.get("/version").send() {
+    ///     Err(kapi::Error::Tls { failure: kapi::TlsFailure::UnknownIssuer, .. }) => {
+    ///         eprintln!("the cluster CA changed: reload ca.crt");
+    ///     }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
     Tls {
         /// The server URL.
         server: String,
         /// The CA bundle in use, if it came from a file.
         ca_file: Option<PathBuf>,
-        /// What rustls reported.
-        message: String,
+        /// What failed, as rustls classified it.
+        failure: TlsFailure,
+        /// What rustls reported: a `rustls::Error` (downcast it for the
+        /// details), or ureq's error when the handshake could not start.
+        /// Its text is the message. Also [`source`](std::error::Error::source).
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A network wait took longer than its timeout.
     Timeout {
@@ -137,6 +154,9 @@ pub enum Error {
         server: String,
         /// What went wrong.
         message: String,
+        /// The I/O or HTTP error underneath, when there was one (also
+        /// [`source`](std::error::Error::source)).
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The API server answered with a non-2xx status. The body was decoded
     /// into a [`Status`]; when it was not a `Status` (an HTML page from a
@@ -145,9 +165,18 @@ pub enum Error {
     /// On a watch, `410 Gone` (reason `Expired`/`Gone`) means the
     /// `resourceVersion` is too old: list again.
     Api(Box<Status>),
-    /// A response body could not be decoded as the expected JSON.
+    /// A response body (or a watch event) could not be decoded as the
+    /// expected JSON.
     Decode {
         /// The request whose response failed to decode.
+        request: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A request body could not be encoded as JSON (a map with non-string
+    /// keys, a `Serialize` impl that failed). Nothing was sent.
+    Encode {
+        /// The request whose body failed to encode, e.g. `PATCH /api/v1/...`.
         request: String,
         /// The JSON error.
         source: serde_json::Error,
@@ -245,7 +274,7 @@ impl Error {
     /// True for `409 AlreadyExists`: a create found an object of that name.
     ///
     /// ```
-    /// # fn ensure(api: &kapi::Api<'_>, cm: &serde_json::Value) -> kapi::Result<()> {
+    /// # fn ensure(api: &kapi::Api, cm: &serde_json::Value) -> kapi::Result<()> {
     /// match api.create(&kapi::PostParams::default(), cm) {
     ///     Err(e) if e.is_already_exists() => println!("already there"),
     ///     other => { other?; }
@@ -265,6 +294,67 @@ impl Error {
     /// too old and the caller must list again.
     pub fn is_gone(&self) -> bool {
         self.status().is_some_and(Status::is_gone)
+    }
+
+    /// Why the TLS handshake failed, if this is a TLS error (also after
+    /// retries, [`Error::GaveUp`]).
+    ///
+    /// ```
+    /// # fn check(client: &kapi::Client) {
+    /// if let Err(e) = client.get("/version").send() {
+    ///     match e.tls_failure() {
+    ///         Some(kapi::TlsFailure::Expired) => eprintln!("renew the server's certificate: {e}"),
+    ///         Some(_) | None => eprintln!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn tls_failure(&self) -> Option<TlsFailure> {
+        match self {
+            Error::Tls { failure, .. } => Some(*failure),
+            Error::GaveUp { last, .. } => last.tls_failure(),
+            _ => None,
+        }
+    }
+}
+
+/// Why a TLS handshake failed: rustls's error, classified
+/// ([`Error::Tls`], [`Error::tls_failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server's certificate is not signed by a CA in the bundle
+    /// (rustls's `UnknownIssuer` or `BadSignature`): the wrong CA file, or
+    /// a cluster whose CA was rotated.
+    UnknownIssuer,
+    /// The server's certificate has expired.
+    Expired,
+    /// The server's certificate is not valid yet (or the clock is wrong).
+    NotValidYet,
+    /// The server's certificate does not name the host connected to (or
+    /// `tls-server-name`).
+    NotValidForName,
+    /// Anything else: another certificate problem, an alert from the
+    /// server (e.g. it refused the client certificate), a protocol error.
+    Other,
+}
+
+impl TlsFailure {
+    /// The class of `error`.
+    pub(crate) fn of(error: &rustls::Error) -> TlsFailure {
+        use rustls::CertificateError as C;
+        match error {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::UnknownIssuer | C::BadSignature => TlsFailure::UnknownIssuer,
+                C::Expired | C::ExpiredContext { .. } => TlsFailure::Expired,
+                C::NotValidYet | C::NotValidYetContext { .. } => TlsFailure::NotValidYet,
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    TlsFailure::NotValidForName
+                }
+                _ => TlsFailure::Other,
+            },
+            _ => TlsFailure::Other,
+        }
     }
 }
 
@@ -329,18 +419,19 @@ impl fmt::Display for Error {
             Error::UnknownKind { api_version, kind } => {
                 write!(f, "no matches for kind {kind:?} in version {api_version:?}")
             }
-            Error::ConnectionRefused { server } => write!(
+            Error::ConnectionRefused { server, .. } => write!(
                 f,
                 "The connection to the server {server} was refused - did you specify the right host or port?"
             ),
             Error::Tls {
                 server,
                 ca_file,
-                message,
+                failure,
+                source,
             } => {
-                write!(f, "Unable to connect to the server {server}: {message}")?;
+                write!(f, "Unable to connect to the server {server}: {source}")?;
                 match ca_file {
-                    Some(ca) if message.contains("UnknownIssuer") || message.contains("BadSignature") => write!(
+                    Some(ca) if *failure == TlsFailure::UnknownIssuer => write!(
                         f,
                         " (the server's certificate is not signed by a CA in {ca:?})"
                     ),
@@ -358,7 +449,9 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Transport { server, message } => {
+            Error::Transport {
+                server, message, ..
+            } => {
                 write!(f, "Unable to connect to the server {server}: {message}")
             }
             Error::Api(status) => {
@@ -370,6 +463,9 @@ impl fmt::Display for Error {
             }
             Error::Decode { request, source } => {
                 write!(f, "failed to decode the response to {request}: {source}")
+            }
+            Error::Encode { request, source } => {
+                write!(f, "failed to encode the request body of {request}: {source}")
             }
             Error::ListNotAdvancing { path } => write!(
                 f,
@@ -396,7 +492,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::ReadFile { source, .. } => Some(source),
-            Error::Decode { source, .. } => Some(source),
+            Error::ConnectionRefused { source, .. } => Some(source),
+            Error::Tls { source, .. } => Some(source.as_ref()),
+            Error::Transport { source, .. } => source.as_deref().map(|s| s as _),
+            Error::Decode { source, .. } | Error::Encode { source, .. } => Some(source),
             Error::Io(e) => Some(e),
             Error::JsonPath(e) => Some(e),
             Error::GaveUp { last, .. } => Some(last.as_ref()),

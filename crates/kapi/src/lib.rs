@@ -115,7 +115,7 @@ mod write;
 pub use api::Api;
 pub use client::Client;
 pub use config::Config;
-pub use error::{Error, Result};
+pub use error::{Error, Result, TlsFailure};
 pub use list::{Items, ListParams, Pager, DEFAULT_PAGE_SIZE, MAX_ITEM_BYTES};
 pub use params::{DeleteParams, FieldValidation, PatchParams, PostParams, PropagationPolicy};
 pub use patch::Patch;

@@ -15,7 +15,16 @@ use crate::{Client, Error, Response, Result};
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
 /// What to list: selectors, page size, and where to read from.
+///
+/// Built from `Default` with the builder methods (new fields may be added,
+/// so it cannot be written as a struct literal outside kapi):
+///
+/// ```
+/// let params = kapi::ListParams::default().labels("app=gateway").limit(100);
+/// assert_eq!(params.label_selector.as_deref(), Some("app=gateway"));
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ListParams {
     /// `labelSelector`, e.g. `app=gateway,tier!=db`.
     pub label_selector: Option<String>,
@@ -94,8 +103,8 @@ impl ListParams {
 /// it always ends. A server that answers with the continue token it was
 /// sent would never end: the pager stops with
 /// [`Error::ListNotAdvancing`].
-pub struct Pager<'c> {
-    client: &'c Client,
+pub struct Pager {
+    client: Client,
     path: Result<String>,
     params: ListParams,
     /// The token to send with the next request.
@@ -115,8 +124,8 @@ pub struct Pager<'c> {
     finished: (Map<String, Value>, Option<String>),
 }
 
-impl<'c> Pager<'c> {
-    pub(crate) fn new(client: &'c Client, path: Result<String>, params: ListParams) -> Pager<'c> {
+impl Pager {
+    pub(crate) fn new(client: Client, path: Result<String>, params: ListParams) -> Pager {
         Pager {
             client,
             path,
@@ -292,7 +301,7 @@ impl<'c> Pager<'c> {
     }
 
     /// The items of every page, one at a time, typed as `T`.
-    pub fn items<T: DeserializeOwned>(self) -> Items<'c, T> {
+    pub fn items<T: DeserializeOwned>(self) -> Items<T> {
         Items {
             pager: self,
             in_page: false,
@@ -370,21 +379,21 @@ fn key_of(entry: &Value) -> Option<(String, String)> {
 }
 
 /// Iterator over the items of a [`Pager`], one decoded at a time.
-pub struct Items<'c, T> {
-    pager: Pager<'c>,
+pub struct Items<T> {
+    pager: Pager,
     in_page: bool,
     failed: bool,
     _item: PhantomData<fn() -> T>,
 }
 
-impl<'c, T> Items<'c, T> {
+impl<T> Items<T> {
     /// The pager underneath (for its `resource_version`).
-    pub fn pager(&self) -> &Pager<'c> {
+    pub fn pager(&self) -> &Pager {
         &self.pager
     }
 }
 
-impl<T: DeserializeOwned> Iterator for Items<'_, T> {
+impl<T: DeserializeOwned> Iterator for Items<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {

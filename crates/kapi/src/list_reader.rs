@@ -327,6 +327,7 @@ impl<R: BufRead> ListReader<R> {
                         "an item of the list response to {} is larger than {} bytes; the list was dropped",
                         self.request, self.max_item
                     ),
+                    source: None,
                 });
             }
             out.extend_from_slice(&chunk[..used]);
@@ -376,6 +377,7 @@ impl<R: BufRead> ListReader<R> {
         Error::Transport {
             server: self.server.clone(),
             message: format!("the response to {} ended early ({where_})", self.request),
+            source: None,
         }
     }
 }

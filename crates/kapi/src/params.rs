@@ -69,7 +69,7 @@ impl PostParams {
         self
     }
 
-    pub(crate) fn apply_to<'c>(&self, mut req: Request<'c>) -> Request<'c> {
+    pub(crate) fn apply_to(&self, mut req: Request) -> Request {
         if self.dry_run {
             req = req.query("dryRun", "All");
         }
@@ -140,7 +140,7 @@ impl PatchParams {
         self
     }
 
-    pub(crate) fn apply_to<'c>(&self, mut req: Request<'c>) -> Request<'c> {
+    pub(crate) fn apply_to(&self, mut req: Request) -> Request {
         if self.dry_run {
             req = req.query("dryRun", "All");
         }
@@ -265,7 +265,7 @@ impl DeleteParams {
         Value::Object(body)
     }
 
-    pub(crate) fn apply_to<'c>(&self, req: Request<'c>) -> crate::Result<Request<'c>> {
+    pub(crate) fn apply_to(&self, req: Request) -> crate::Result<Request> {
         // The body is what client-go sends; dryRun also goes in the query so
         // that proxies and audit logs that only see the URL see it too.
         let req = if self.dry_run {

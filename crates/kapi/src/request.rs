@@ -27,8 +27,8 @@ use crate::{Error, Result};
 /// # Ok::<(), kapi::Error>(())
 /// ```
 #[must_use = "a request does nothing until it is sent"]
-pub struct Request<'c> {
-    client: &'c Client,
+pub struct Request {
+    client: Client,
     method: String,
     path: String,
     query: Vec<(String, String)>,
@@ -37,8 +37,8 @@ pub struct Request<'c> {
     stream_idle_timeout: Option<Duration>,
 }
 
-impl<'c> Request<'c> {
-    pub(crate) fn new(client: &'c Client, method: &str, path: &str) -> Request<'c> {
+impl Request {
+    pub(crate) fn new(client: Client, method: &str, path: &str) -> Request {
         Request {
             client,
             method: method.to_ascii_uppercase(),
@@ -72,7 +72,7 @@ impl<'c> Request<'c> {
 
     /// Sends `value` as JSON (`application/json`).
     pub fn json_body<T: Serialize + ?Sized>(self, value: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(value).map_err(|source| Error::Decode {
+        let bytes = serde_json::to_vec(value).map_err(|source| Error::Encode {
             request: format!("{} {}", self.method, self.path),
             source,
         })?;
@@ -233,6 +233,19 @@ mod tests {
             let err = c.get(bad).url().unwrap_err();
             assert!(matches!(err, Error::InvalidRequest(_)), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_body_that_does_not_encode_is_an_encode_error() {
+        let c = client();
+        let body: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let err = c.post("/api/v1/namespaces").json_body(&body).err().unwrap();
+        assert!(matches!(err, Error::Encode { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "failed to encode the request body of POST /api/v1/namespaces: key must be a string"
+        );
+        assert!(std::error::Error::source(&err).is_some());
     }
 
     #[test]

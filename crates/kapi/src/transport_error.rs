@@ -5,7 +5,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Error, TlsFailure};
 
 /// What a request was aimed at, for error messages.
 #[derive(Clone, Debug)]
@@ -61,14 +61,16 @@ pub(crate) fn map_ureq_error(e: ureq::Error, target: &Target) -> Error {
     match e {
         ureq::Error::Io(io) => map_io_error(io, target),
         ureq::Error::Timeout(t) => timeout(t, target),
-        ureq::Error::Tls(msg) => tls(msg.to_string(), target),
-        ureq::Error::HostNotFound => Error::Transport {
+        e @ ureq::Error::Tls(_) => tls(TlsFailure::Other, Box::new(e), target),
+        e @ ureq::Error::HostNotFound => Error::Transport {
             server: target.server.clone(),
             message: format!("no such host (could not resolve {})", target.host_port()),
+            source: Some(Box::new(e)),
         },
         other => Error::Transport {
             server: target.server.clone(),
             message: other.to_string(),
+            source: Some(Box::new(other)),
         },
     }
 }
@@ -85,21 +87,26 @@ pub(crate) fn map_io_error(e: io::Error, target: &Target) -> Error {
         return Error::Transport {
             server: target.server.clone(),
             message: "connection failed".into(),
+            source: None,
         };
     }
     if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
         return Error::from_io(e);
     }
-    // rustls reports handshake failures through the socket's io::Error.
-    if let Some(tls_error) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        return tls(tls_error.to_string(), target);
+    // rustls reports handshake failures through the socket's io::Error:
+    // classified by its type, kept as the source.
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        // Invariant: the inner error was just found to be a rustls::Error.
+        let tls_error = e
+            .into_inner()
+            .and_then(|inner| inner.downcast::<rustls::Error>().ok())
+            .expect("a rustls::Error inside");
+        return tls(TlsFailure::of(&tls_error), tls_error, target);
     }
     match e.kind() {
         io::ErrorKind::ConnectionRefused => Error::ConnectionRefused {
             server: target.host_port(),
+            source: e,
         },
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout {
             request: target.describe(),
@@ -112,10 +119,12 @@ pub(crate) fn map_io_error(e: io::Error, target: &Target) -> Error {
                 "the connection closed before the response to {} was complete",
                 target.describe()
             ),
+            source: Some(Box::new(e)),
         },
         _ => Error::Transport {
             server: target.server.clone(),
             message: e.to_string(),
+            source: Some(Box::new(e)),
         },
     }
 }
@@ -156,11 +165,16 @@ fn timeout(t: ureq::Timeout, target: &Target) -> Error {
     }
 }
 
-fn tls(message: String, target: &Target) -> Error {
+fn tls(
+    failure: TlsFailure,
+    source: Box<dyn std::error::Error + Send + Sync>,
+    target: &Target,
+) -> Error {
     Error::Tls {
         server: target.server.clone(),
         ca_file: target.ca_file.clone(),
-        message,
+        failure,
+        source,
     }
 }
 
@@ -199,6 +213,48 @@ mod tests {
             e.to_string().contains("server [::1]:6443 was refused"),
             "{e}"
         );
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(
+            io.map(io::Error::kind),
+            Some(io::ErrorKind::ConnectionRefused)
+        );
+    }
+
+    #[test]
+    fn rustls_errors_are_classified_by_type_and_kept_as_the_source() {
+        use rustls::CertificateError as C;
+        let cases = [
+            (C::UnknownIssuer, TlsFailure::UnknownIssuer),
+            (C::BadSignature, TlsFailure::UnknownIssuer),
+            (C::Expired, TlsFailure::Expired),
+            (C::NotValidYet, TlsFailure::NotValidYet),
+            (C::NotValidForName, TlsFailure::NotValidForName),
+            (C::Revoked, TlsFailure::Other),
+        ];
+        let mut t = target("https://10.0.0.1");
+        t.ca_file = Some("/ca.crt".into());
+        for (cert, want) in cases {
+            let rustls_error = rustls::Error::InvalidCertificate(cert);
+            let text = rustls_error.to_string();
+            let e = map_io_error(io::Error::new(io::ErrorKind::InvalidData, rustls_error), &t);
+            assert_eq!(e.tls_failure(), Some(want), "{e:?}");
+            let hint = " (the server's certificate is not signed by a CA in \"/ca.crt\")";
+            let hint = if want == TlsFailure::UnknownIssuer {
+                hint
+            } else {
+                ""
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("Unable to connect to the server https://10.0.0.1: {text}{hint}")
+            );
+            let source =
+                std::error::Error::source(&e).and_then(|s| s.downcast_ref::<rustls::Error>());
+            assert!(source.is_some(), "{e:?}");
+        }
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        let e = map_io_error(io::Error::other(alert), &t);
+        assert_eq!(e.tls_failure(), Some(TlsFailure::Other));
     }
 
     #[test]

@@ -34,7 +34,9 @@ const SERVER_MAX_WATCH: Duration = Duration::from_secs(3600);
 /// it would grow memory without bound.
 pub const MAX_EVENT_BYTES: u64 = 16 << 20;
 
-/// What to watch: selectors, where to start, and for how long.
+/// What to watch: selectors, where to start, and for how long. Built from
+/// `Default` with the builder methods (new fields may be added, so it
+/// cannot be written as a struct literal outside kapi).
 ///
 /// ```
 /// let params = kapi::WatchParams::default()
@@ -45,6 +47,7 @@ pub const MAX_EVENT_BYTES: u64 = 16 << 20;
 /// assert!(params.bookmarks);
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct WatchParams {
     /// `labelSelector`, e.g. `app=gateway`.
     pub label_selector: Option<String>,
@@ -154,7 +157,10 @@ impl WatchParams {
 /// An `ERROR` event is not a variant: the stream yields it as
 /// `Err(Error::Api(status))` with the server's `Status` (`410 Expired`: the
 /// `resourceVersion` is too old, list again).
+///
+/// New event types may be added: a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum WatchEvent<T> {
     /// `ADDED`: the object was created (or is new to this watch).
     Added(T),
@@ -248,7 +254,7 @@ impl<'de> Deserialize<'de> for Bookmark {
 ///             println!("{} {}", pod["metadata"]["name"], pod["status"]["phase"])
 ///         }
 ///         kapi::WatchEvent::Deleted(pod) => println!("{} deleted", pod["metadata"]["name"]),
-///         kapi::WatchEvent::Bookmark(_) => {}
+///         _ => {} // bookmarks, and event types added later
 ///     }
 /// }
 /// # Ok::<(), kapi::Error>(())
@@ -342,6 +348,7 @@ impl<T: DeserializeOwned> WatchStream<T> {
                     "the watch stream of {} ended in the middle of an event",
                     self.request
                 ),
+                source: None,
             };
         }
         Error::Decode {
@@ -413,7 +420,7 @@ impl<T> std::fmt::Debug for WatchStream<T> {
     }
 }
 
-impl<'c> Api<'c> {
+impl Api {
     /// Starts one watch request (`?watch=1`) on the collection in scope.
     ///
     /// The request streams: it has no whole-request limit, and each read
@@ -531,6 +538,7 @@ impl Read for Capped {
                     "a watch event of {} is larger than {} bytes; the stream was dropped",
                     self.request, self.max_event
                 ),
+                source: None,
             }));
         }
         let n = self.inner.read(buf)?;

@@ -39,7 +39,10 @@ const MIN_HEALTHY_WATCH: Duration = Duration::from_secs(1);
 /// This is kube-runtime's streaming shape rather than one
 /// `Restarted(Vec<T>)`: a list is read page by page and handed on object by
 /// object, so memory holds one page however many objects match.
+///
+/// New events may be added: a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event<T> {
     /// A (re)list starts.
     Init,
@@ -108,14 +111,14 @@ impl<T> Event<T> {
 ///             if pod["status"]["phase"] == "Running" { ready.insert(name); } else { ready.remove(&name); }
 ///         }
 ///         Event::Deleted(pod) => { ready.remove(pod["metadata"]["name"].as_str().unwrap_or_default()); }
-///         Event::InitDone => {}
+///         _ => {}
 ///     }
 ///     println!("{} running", ready.len());
 /// }
 /// # Ok::<(), kapi::Error>(())
 /// ```
-pub struct Watcher<'c, T> {
-    api: Api<'c>,
+pub struct Watcher<T> {
+    api: Api,
     params: ListParams,
     /// The caller's `resourceVersion`, for the first list only: a relist
     /// after `410 Gone` must read the latest state.
@@ -123,7 +126,7 @@ pub struct Watcher<'c, T> {
     watch_timeout: Option<u32>,
     max_failures: u32,
     deadline: Option<Instant>,
-    state: State<'c>,
+    state: State,
     resource_version: Option<String>,
     failures: u32,
     /// Whether any watch event arrived since the last list: a `410` right
@@ -132,11 +135,11 @@ pub struct Watcher<'c, T> {
     _object: PhantomData<fn() -> T>,
 }
 
-enum State<'c> {
+enum State {
     Relist,
     /// `head`: the members of the page being read (`None`: start the next).
     Listing {
-        pager: Box<Pager<'c>>,
+        pager: Box<Pager>,
         head: Option<Value>,
     },
     Watch,
@@ -148,14 +151,14 @@ enum State<'c> {
     Done,
 }
 
-impl<'c> Api<'c> {
+impl Api {
     /// A [`Watcher`] over the collection in scope: list with `params`
     /// (selectors, page size, `Accept`; its `resourceVersion` applies to the
     /// first list only), then watch with the same selectors.
     ///
     /// With a Table `Accept`, each object is a one-row `Table`, for list
     /// pages and watch events alike.
-    pub fn watcher<T: DeserializeOwned + 'static>(&self, params: ListParams) -> Watcher<'c, T> {
+    pub fn watcher<T: DeserializeOwned + 'static>(&self, params: ListParams) -> Watcher<T> {
         let mut params = params;
         let first_list_rv = params.resource_version.take();
         Watcher {
@@ -174,7 +177,7 @@ impl<'c> Api<'c> {
     }
 }
 
-impl<'c, T: DeserializeOwned + 'static> Watcher<'c, T> {
+impl<T: DeserializeOwned + 'static> Watcher<T> {
     /// Ends the iteration at `deadline`: each watch asks the server to end
     /// by then (`timeoutSeconds`), and backoffs are cut short.
     pub fn until(mut self, deadline: Instant) -> Self {
@@ -228,7 +231,7 @@ impl<'c, T: DeserializeOwned + 'static> Watcher<'c, T> {
 
     /// Records a failure: retries into `retry` after a backoff, or returns
     /// the error to hand to the caller (and ends the iteration).
-    fn fail(&mut self, e: Error, retry: State<'c>) -> Option<Error> {
+    fn fail(&mut self, e: Error, retry: State) -> Option<Error> {
         if !retryable(&e) {
             self.state = State::Done;
             return Some(e);
@@ -238,7 +241,7 @@ impl<'c, T: DeserializeOwned + 'static> Watcher<'c, T> {
 
     /// Counts a failure and sleeps the backoff before `retry`, or gives up
     /// with `e` after too many in a row.
-    fn retry_later(&mut self, e: Error, retry: State<'c>) -> Option<Error> {
+    fn retry_later(&mut self, e: Error, retry: State) -> Option<Error> {
         self.failures += 1;
         if self.failures >= self.max_failures {
             self.state = State::Done;
@@ -292,7 +295,7 @@ impl<'c, T: DeserializeOwned + 'static> Watcher<'c, T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> Iterator for Watcher<'_, T> {
+impl<T: DeserializeOwned + 'static> Iterator for Watcher<T> {
     type Item = Result<Event<T>>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -433,6 +436,7 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<'_, T> {
                                 server: self.api.client().config().server().to_string(),
                                 message: "the server ended the watch at once, without an event"
                                     .into(),
+                                source: None,
                             };
                             if let Some(e) = self.fail(e, State::Watch) {
                                 return Some(Err(e));
@@ -445,7 +449,7 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<'_, T> {
     }
 }
 
-impl<T> std::fmt::Debug for Watcher<'_, T> {
+impl<T> std::fmt::Debug for Watcher<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watcher")
             .field("resource", &self.api.resource().group_resource())

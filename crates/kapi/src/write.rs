@@ -44,7 +44,7 @@ impl<T> Deleted<T> {
     }
 }
 
-impl<'c> Api<'c> {
+impl Api {
     /// Creates `object` (`POST` to the collection) and returns what the
     /// server stored. A name already taken is `409 AlreadyExists`
     /// ([`Error::is_already_exists`]); a rejected field is `422 Invalid`
@@ -217,7 +217,7 @@ impl<'c> Api<'c> {
                 "force is only allowed for server-side apply (Patch::Apply)".into(),
             ));
         }
-        let body = serde_json::to_vec(patch.body()).map_err(|source| Error::Decode {
+        let body = serde_json::to_vec(patch.body()).map_err(|source| Error::Encode {
             request: format!("PATCH {path}"),
             source,
         })?;

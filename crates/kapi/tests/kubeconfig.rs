@@ -28,10 +28,7 @@ fn temp(name: &str, text: &str) -> TempFile {
 }
 
 fn options(file: &TempFile) -> KubeconfigOptions {
-    KubeconfigOptions {
-        kubeconfig: Some(file.0.clone()),
-        ..Default::default()
-    }
+    KubeconfigOptions::default().kubeconfig(&file.0)
 }
 
 #[test]

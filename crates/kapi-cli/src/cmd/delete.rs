@@ -371,7 +371,7 @@ fn wait_gone(client: &Client, target: &Target, uid: Option<&str>, deadline: Inst
             Ok(Event::InitDone) if !present => return Ok(()),
             Ok(Event::InitDone) => {}
             Ok(Event::Deleted(o)) if ours(&o) => return Ok(()),
-            Ok(Event::Deleted(_)) => {}
+            Ok(_) => {}
             Err(e) if not_permitted(&e) => return poll_gone(&api, target, uid, deadline),
             Err(e) if e.is_deadline_exceeded() => break,
             Err(e) => return Err(e.into()),
@@ -381,12 +381,7 @@ fn wait_gone(client: &Client, target: &Target, uid: Option<&str>, deadline: Inst
 }
 
 /// [`wait_gone`] by reading the object again and again.
-fn poll_gone(
-    api: &kapi::Api<'_>,
-    target: &Target,
-    uid: Option<&str>,
-    deadline: Instant,
-) -> Result<()> {
+fn poll_gone(api: &kapi::Api, target: &Target, uid: Option<&str>, deadline: Instant) -> Result<()> {
     let mut pause = POLL_FIRST;
     loop {
         match api.get::<Value>(&target.name) {

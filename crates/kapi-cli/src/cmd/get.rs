@@ -144,13 +144,10 @@ fn options(m: &Matches) -> Result<Options> {
         Error::Message(msg) => usage(msg),
         other => other,
     })?;
-    let params = ListParams {
-        label_selector: m.value("selector").map(str::to_string),
-        field_selector: m.value("field-selector").map(str::to_string),
-        limit: chunk_size,
-        accept: format.wants_table().then(|| TABLE_ACCEPT.to_string()),
-        ..ListParams::default()
-    };
+    let mut params = ListParams::default().limit(chunk_size);
+    params.label_selector = m.value("selector").map(str::to_string);
+    params.field_selector = m.value("field-selector").map(str::to_string);
+    params.accept = format.wants_table().then(|| TABLE_ACCEPT.to_string());
     Ok(Options {
         targets,
         named,
@@ -292,7 +289,7 @@ fn list_error(e: kapi::Error, resource: &ApiResource, params: &ListParams) -> ka
 }
 
 /// One named object (as a one-row Table for the table format).
-fn get_one(api: &kapi::Api<'_>, name: &str, table: bool) -> kapi::Result<serde_json::Value> {
+fn get_one(api: &kapi::Api, name: &str, table: bool) -> kapi::Result<serde_json::Value> {
     let mut request = api.get_request(name)?;
     if table {
         request = request.header("Accept", TABLE_ACCEPT);

@@ -277,13 +277,11 @@ impl<'a> Waiter<'a> {
         if self.polling {
             return self.poll(&api, target, tracker, progress);
         }
-        let params = ListParams {
-            label_selector: target.label_selector.clone().filter(|s| !s.is_empty()),
-            field_selector: match &target.name {
-                Some(name) => Some(format!("metadata.name={name}")),
-                None => target.field_selector.clone(),
-            },
-            ..ListParams::default()
+        let mut params = ListParams::default();
+        params.label_selector = target.label_selector.clone().filter(|s| !s.is_empty());
+        params.field_selector = match &target.name {
+            Some(name) => Some(format!("metadata.name={name}")),
+            None => target.field_selector.clone(),
         };
         let watcher = api.watcher::<Value>(params).until(self.deadline);
         for event in watcher {
@@ -319,6 +317,7 @@ impl<'a> Waiter<'a> {
                     tracker.apply(&object).map_err(Error::msg)?
                 }
                 Event::Deleted(object) => tracker.remove(&object),
+                _ => continue,
             }
             match tracker.outcome() {
                 Outcome::Waiting(text) => progress.update(&text),
@@ -333,7 +332,7 @@ impl<'a> Waiter<'a> {
     /// or out of time: for service accounts that may get but not watch.
     fn poll(
         &self,
-        api: &Api<'_>,
+        api: &Api,
         target: &Target,
         mut tracker: Tracker<'_>,
         progress: &mut Progress,
@@ -366,7 +365,7 @@ impl<'a> Waiter<'a> {
         }
     }
 
-    fn api(&self, target: &Target) -> Api<'a> {
+    fn api(&self, target: &Target) -> Api {
         let api = self.client.api(target.resource.clone());
         if target.all_namespaces {
             api.all_namespaces()
@@ -378,7 +377,7 @@ impl<'a> Waiter<'a> {
 
 /// The objects of `target` now: a get for a named object (absent when not
 /// found), else a list.
-fn snapshot(api: &Api<'_>, target: &Target) -> kapi::Result<Vec<Value>> {
+fn snapshot(api: &Api, target: &Target) -> kapi::Result<Vec<Value>> {
     if let Some(name) = &target.name {
         return match api.get::<Value>(name) {
             Ok(object) => Ok(vec![object]),
@@ -386,11 +385,9 @@ fn snapshot(api: &Api<'_>, target: &Target) -> kapi::Result<Vec<Value>> {
             Err(e) => Err(e),
         };
     }
-    let params = ListParams {
-        label_selector: target.label_selector.clone().filter(|s| !s.is_empty()),
-        field_selector: target.field_selector.clone(),
-        ..ListParams::default()
-    };
+    let mut params = ListParams::default();
+    params.label_selector = target.label_selector.clone().filter(|s| !s.is_empty());
+    params.field_selector = target.field_selector.clone();
     api.list(params).items::<Value>().collect()
 }
 

@@ -28,17 +28,16 @@ pub const KUBECONFIG_ENV: &str = "KUBECONFIG";
 pub const DEFAULT_KUBECONFIG: &str = ".kube/config";
 
 /// Which kubeconfig and which parts of it: kubectl's `--kubeconfig`,
-/// `--context`, `--cluster` and `--user`.
+/// `--context`, `--cluster` and `--user`. Built from `Default` with the
+/// builder methods (new fields may be added).
 ///
 /// ```no_run
-/// let opts = kapi::config::KubeconfigOptions {
-///     context: Some("kind-kind".into()),
-///     ..Default::default()
-/// };
+/// let opts = kapi::config::KubeconfigOptions::default().context("kind-kind");
 /// let config = kapi::Config::from_kubeconfig(&opts)?;
 /// # Ok::<(), kapi::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct KubeconfigOptions {
     /// This file only (it must exist), instead of `KUBECONFIG` or `~/.kube/config`.
     pub kubeconfig: Option<PathBuf>,
@@ -51,6 +50,38 @@ pub struct KubeconfigOptions {
     /// How long an exec credential plugin may run
     /// (default [`DEFAULT_EXEC_TIMEOUT`](crate::config::DEFAULT_EXEC_TIMEOUT)).
     pub exec_timeout: Option<Duration>,
+}
+
+impl KubeconfigOptions {
+    /// Reads this file only (`--kubeconfig`).
+    pub fn kubeconfig(mut self, path: impl Into<PathBuf>) -> Self {
+        self.kubeconfig = Some(path.into());
+        self
+    }
+
+    /// Uses this context (`--context`).
+    pub fn context(mut self, name: &str) -> Self {
+        self.context = Some(name.to_string());
+        self
+    }
+
+    /// Uses this cluster (`--cluster`).
+    pub fn cluster(mut self, name: &str) -> Self {
+        self.cluster = Some(name.to_string());
+        self
+    }
+
+    /// Uses this user (`--user`).
+    pub fn user(mut self, name: &str) -> Self {
+        self.user = Some(name.to_string());
+        self
+    }
+
+    /// Lets an exec credential plugin run this long.
+    pub fn exec_timeout(mut self, timeout: Duration) -> Self {
+        self.exec_timeout = Some(timeout);
+        self
+    }
 }
 
 /// One or more kubeconfig files, merged. Its `Debug` shows names only.

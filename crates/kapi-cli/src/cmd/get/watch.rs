@@ -68,11 +68,7 @@ pub(in crate::cmd) fn run(
     let mut listed = false;
     for event in watcher {
         match event? {
-            Event::Init => {
-                if listed {
-                    relisted = Some(HashSet::new());
-                }
-            }
+            Event::Init if listed => relisted = Some(HashSet::new()),
             Event::InitApply(object) => {
                 let (key, rv) = identity(&object);
                 let shown = if !listed {
@@ -134,6 +130,8 @@ pub(in crate::cmd) fn run(
                 known.remove(&key);
                 out.flush()?;
             }
+            // The first list's Init; events kapi may add later.
+            _ => {}
         }
     }
     out.finish()?;
