@@ -18,7 +18,11 @@ use serde::Serialize;
 /// let bump = kapi::Patch::Json(json!([{"op": "replace", "path": "/spec/replicas", "value": 3}]));
 /// assert_eq!(bump.content_type(), "application/json-patch+json");
 /// ```
+///
+/// New kinds may be added (the API server also takes CBOR applies): a
+/// `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Patch<T: Serialize> {
     /// A strategic merge patch (`application/strategic-merge-patch+json`):
     /// a merge patch whose lists merge by the keys the built-in types
