@@ -8,7 +8,7 @@
 //! `k8s-openapi = { version = "0.29", features = ["v1_33"] }`.
 //!
 //! ```text
-//! $ cargo run -p kapi --example k8s_openapi
+//! $ cargo run -p kapi-interop --example k8s_openapi
 //! daemonset gateway: 19 of 20 ready
 //! pod backup-29440920-q7v2n: Succeeded
 //! ...
