@@ -99,6 +99,7 @@ mod list;
 mod many_pods;
 mod merge_patch;
 mod object_meta;
+mod pod_logs;
 mod predicate;
 mod proxy;
 mod rbac;

@@ -9,6 +9,7 @@ mod delete;
 mod flags;
 mod get;
 mod label;
+mod logs;
 mod patch;
 mod raw;
 mod replace;
@@ -38,6 +39,7 @@ Commands:
   label          Set or remove labels (kapi label pod \"$HOSTNAME\" ready=true)
   annotate       Set or remove annotations
   delete         Delete objects by name, manifest, selector or --all, and wait until gone
+  logs           Print a container's log (POD, TYPE/NAME or -l), -f to stream it
   auth           can-i: may this pod do something (exit 0/1); whoami: who it is
   raw            Send any request to an API path (curl's job, with the pod's credentials)
   version        Print the client and server versions
@@ -88,6 +90,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         ["label"] => label::run(rest, label::Which::Labels),
         ["annotate"] => label::run(rest, label::Which::Annotations),
         ["delete"] => delete::run(rest),
+        ["logs"] => logs::run(rest),
         ["auth", "can-i"] => auth::can_i(rest),
         ["auth", "whoami"] => auth::whoami(rest),
         ["auth"] => auth::help(rest),

@@ -9,6 +9,7 @@ mod escape;
 mod fidelity;
 mod foundation;
 mod kubeconfig;
+mod logs;
 mod manifest;
 mod read;
 mod redirects;
