@@ -555,25 +555,21 @@ impl FakeApiServer {
     /// `timestamps=true` form) has that time, others get the fake's now
     /// plus one nanosecond per line. The pod need not exist yet.
     pub fn set_log(&self, namespace: &str, pod: &str, container: &str, text: &str) {
-        let now = self.api().clock.now();
-        self.api()
-            .logs
-            .edit(Self::log_key(namespace, pod, container, false), |s| {
-                s.lines.clear();
-                push_lines(s, text, now);
-            });
+        self.replace_log(Self::log_key(namespace, pod, container, false), text);
     }
 
     /// Replaces the log of the previous instance of `container`
     /// (`previous=true`; the pod's status must show a terminated last state).
     pub fn set_previous_log(&self, namespace: &str, pod: &str, container: &str, text: &str) {
+        self.replace_log(Self::log_key(namespace, pod, container, true), text);
+    }
+
+    fn replace_log(&self, key: LogKey, text: &str) {
         let now = self.api().clock.now();
-        self.api()
-            .logs
-            .edit(Self::log_key(namespace, pod, container, true), |s| {
-                s.lines.clear();
-                push_lines(s, text, now);
-            });
+        self.api().logs.edit(key, |s| {
+            s.lines.clear();
+            push_lines(s, text, now);
+        });
     }
 
     /// Appends the lines of `text` to the log of `container` (times as in
