@@ -657,9 +657,11 @@ mod tests {
         assert_eq!(pick_container(&pod, "p", Some("b")).unwrap(), "b");
         assert_eq!(pick_container(&pod, "p", Some("init")).unwrap(), "init");
         let message = |s: Status| s.body();
-        assert!(message(pick_container(&pod, "p", None).unwrap_err()).contains(
-            r#""a container name must be specified for pod p, choose one of: [init a b]""#
-        ));
+        assert!(
+            message(pick_container(&pod, "p", None).unwrap_err()).contains(
+                r#""a container name must be specified for pod p, choose one of: [init a b]""#
+            )
+        );
         assert!(message(pick_container(&pod, "p", Some("c")).unwrap_err())
             .contains(r#""container c is not valid for pod p""#));
     }

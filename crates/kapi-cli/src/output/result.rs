@@ -62,6 +62,15 @@ impl ResultPrinter {
         }
     }
 
+    /// A printer for `--dry-run=client`: kubectl's ` (dry run)` suffix.
+    pub fn client_dry_run(format: ResultFormat) -> ResultPrinter {
+        ResultPrinter {
+            format,
+            suffix: " (dry run)",
+            printed: 0,
+        }
+    }
+
     /// Prints the result of `operation` (`created`, `patched`, ...) on
     /// `object`, an object of `resource`. As kubectl's name printer, the
     /// kind comes from the object itself when it has one (a `scale`

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod ca_rotation;
+mod create_generic;
 mod escape;
 mod fidelity;
 mod foundation;
