@@ -95,6 +95,7 @@ mod json_patch;
 mod knobs;
 mod kubeconfig;
 mod label_selector;
+mod last_applied;
 mod list;
 mod many_pods;
 mod merge_patch;

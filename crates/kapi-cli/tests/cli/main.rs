@@ -2,6 +2,7 @@
 //!
 //! One integration binary (ripgrep's layout); one module per area.
 
+mod apply_client;
 mod auth;
 mod bad_input;
 mod ca_rotation;
