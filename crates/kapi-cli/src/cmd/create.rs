@@ -132,22 +132,14 @@ fn client_dry_run(
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let kind = object["kind"].as_str().unwrap_or_default().to_string();
-        let resource = kapi::builtin_kind(&api_version, &kind);
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let resource = kapi::builtin_kind(&api_version, kind);
         if let (Some(ns), Some(r)) = (namespace, &resource) {
             if r.namespaced && object["metadata"]["namespace"].is_null() {
                 object["metadata"]["namespace"] = ns.into();
             }
         }
-        let group_kind = match api_version.split_once('/') {
-            Some((group, _)) => format!("{}.{group}", kind.to_ascii_lowercase()),
-            None => kind.to_ascii_lowercase(),
-        };
-        let name = object["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        printer.print_as(&mut out, &group_kind, &name, &object, "created")?;
+        printer.print_object(&mut out, &object, "created")?;
         out.flush()?;
     }
     out.finish()?;

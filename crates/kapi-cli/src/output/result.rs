@@ -95,6 +95,30 @@ impl ResultPrinter {
         self.print_as(out, &kind, name, object, operation)
     }
 
+    /// As [`print`](Self::print) for an object read from a manifest (no
+    /// resource type resolved): `kind.group` from its own `apiVersion` and
+    /// `kind`.
+    pub fn print_object(
+        &mut self,
+        out: &mut dyn Write,
+        object: &Value,
+        operation: &str,
+    ) -> Result<()> {
+        let kind = object["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let kind = match object["apiVersion"]
+            .as_str()
+            .and_then(|v| v.split_once('/'))
+        {
+            Some((group, _)) => format!("{kind}.{group}"),
+            None => kind,
+        };
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        self.print_as(out, &kind, name, object, operation)
+    }
+
     /// As [`print`](Self::print), with the `kind.group` prefix and the name
     /// given.
     pub fn print_as(

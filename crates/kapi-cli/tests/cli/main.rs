@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod ca_rotation;
 mod create_generic;
+mod dry_run;
 mod escape;
 mod fidelity;
 mod foundation;
