@@ -32,8 +32,8 @@ Usage:
 Commands:
   get            Display one or many resources, or a raw API path (--raw)
   api-resources  Print the resource types the server serves
-  create         Create objects from a manifest (-f FILE|-)
-  apply          Apply a manifest with server-side apply (--server-side -f FILE|-)
+  create         Create objects from a manifest (-f FILE|-), or configmap|secret from files
+  apply          Apply a manifest on the server (-f FILE|-), as kubectl apply --server-side
   replace        Replace objects with a manifest (-f FILE|-)
   patch          Update fields of an object (strategic, merge or JSON patch)
   label          Set or remove labels (kapi label pod \"$HOSTNAME\" ready=true)
