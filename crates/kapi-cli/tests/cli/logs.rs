@@ -420,6 +420,7 @@ fn an_endless_stream_is_read_in_constant_memory() {
     };
     let early = at(8);
     let late = at(200);
+    eprintln!("kapi logs -f: RSS {early} KiB after 8 MiB, {late} KiB after 200 MiB");
     let _ = child.kill();
     let _ = child.wait();
     // 192 MB more went through; the process grew by (almost) nothing.

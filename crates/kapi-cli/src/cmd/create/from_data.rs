@@ -12,7 +12,7 @@ use kapi::PostParams;
 use serde_json::{json, Map, Value};
 
 use super::data::{self, Data, Kind};
-use crate::args::{switch, value, Flag, Matches, UsageError};
+use crate::args::{value, Flag, Matches, UsageError};
 use crate::cmd::flags::{self, DryRun};
 use crate::connect;
 use crate::error::{Error, Result};
@@ -70,7 +70,9 @@ Options:
       --type TYPE               secret generic: the Secret's type (default Opaque)
       --docker-server, --docker-username, --docker-password, --docker-email
                                 secret docker-registry: the registry login
-      --cert FILE, --key FILE   secret tls: the PEM certificate (chain) and private key
+      --cert FILE, --key FILE   secret tls: the PEM certificate (chain) and private key (checked
+                                to be PEM blocks of those kinds; unlike kubectl, not that the
+                                key is the certificate's)
   -o, --output FORMAT           name|json|yaml (default: 'configmap/NAME created')
       --dry-run STRATEGY        none|server|client (see above)
       --field-manager NAME      Owner of the fields written (default kapi-create)
@@ -95,7 +97,6 @@ const FLAGS: &[Flag] = &[
     value("dry-run", None),
     value("field-manager", None),
     value("validate", None),
-    switch("save-config", None),
 ];
 
 /// Whether `sub` takes the flag `long` (of [`FLAGS`]).
