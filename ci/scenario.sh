@@ -75,6 +75,11 @@ expect "read the patched value" 0 "patched" \
 expect "delete the ConfigMap" 0 'configmap "kapi-scenario" deleted' \
     "$KAPI" delete configmap kapi-scenario
 
+# kapi logs (issue 15): the pod reads its own log, as a pipeline step reads a
+# failed Job's; the first step's line is in it (needs get on pods/log).
+expect "read this pod's own log (kapi logs)" 0 "ok 1 - wait for the setup Job to complete" \
+    "$KAPI" logs "$POD" --tail=100
+
 expect "auth can-i create configmaps (allowed)" 0 "yes" \
     "$KAPI" auth can-i create configmaps
 expect "auth can-i delete nodes (denied, exit 1)" 1 "no" \

@@ -15,6 +15,7 @@ use crate::catalog::{self, Catalog, ResourceInfo};
 use crate::clock::Clock;
 use crate::discovery::DiscoveryContext;
 use crate::many_pods::ManyPods;
+use crate::pod_logs::Logs;
 use crate::rbac::{Attributes, Rbac};
 use crate::request::{parse_target, ApiRequest, ResourcePath, Target};
 use crate::response::{self, Body};
@@ -47,6 +48,8 @@ pub(crate) struct Api {
     /// `authentication.k8s.io/v1` SelfSubjectReview is gone and v1beta1
     /// served instead (a 1.27 server).
     self_review_v1beta1: AtomicBool,
+    /// Container logs (`pods/NAME/log`).
+    pub(crate) logs: Logs,
 }
 
 /// The start-up options of [`Api`].
@@ -87,6 +90,7 @@ impl Api {
             address: Mutex::new(String::new()),
             deletion_delays: Mutex::new(HashMap::new()),
             self_review_v1beta1: AtomicBool::new(false),
+            logs: Logs::load(&api_dir.parent().unwrap_or(api_dir).join("logs")),
         }
     }
 
@@ -415,6 +419,9 @@ impl Api {
                         Some(object) => Ok(write::scale_response(200, &write::scale_of(&object))),
                         None => Err(status::not_found_status(&info.group, &info.resource, name)),
                     }
+                }
+                Some("log") if info.group.is_empty() && info.resource == "pods" => {
+                    crate::pod_logs::get(&self, &req, &namespace, name)
                 }
                 Some(_) => Err(status::resource_not_found()),
             },

@@ -274,7 +274,13 @@ pub(crate) fn record_update(old: Option<&Value>, new: &mut Value, actor: &Actor<
         .filter(|p| !after.contains_key(*p))
         .cloned()
         .collect();
-    let mut list = old.map(entries).unwrap_or_default();
+    // managedFields the request itself changed replace the stored ones
+    // (as the real server takes them), then the update is recorded.
+    let sent = entries(new);
+    let mut list = match old {
+        Some(old) if !sent.is_empty() && sent != entries(old) => sent,
+        _ => old.map(entries).unwrap_or_default(),
+    };
     for entry in list.iter_mut() {
         entry
             .fields

@@ -27,6 +27,11 @@
 //!   server-side apply with managed fields and conflicts, delete with
 //!   options, `dryRun=All`, the `status` and `scale` subresources, the real
 //!   409/415/422 answers, and watch events for each;
+//! - **pod logs** (`pods/NAME/log`): the container the apiserver picks, the
+//!   kubelet's refusals, `tailLines`/`sinceSeconds`/`sinceTime`/`timestamps`/
+//!   `limitBytes`/`previous`, and `follow=true` streams of lines a test
+//!   appends ([`FakeApiServer::append_log`]) or that never end
+//!   ([`FakeApiServer::endless_log`]);
 //! - **identities and RBAC**: the fixture token is
 //!   `system:serviceaccount:test:kapi`; [`FakeApiServer::add_service_account`]
 //!   makes more, each with [`Rule`]s; `SelfSubjectAccessReview` and
@@ -95,10 +100,12 @@ mod json_patch;
 mod knobs;
 mod kubeconfig;
 mod label_selector;
+mod last_applied;
 mod list;
 mod many_pods;
 mod merge_patch;
 mod object_meta;
+mod pod_logs;
 mod predicate;
 mod proxy;
 mod rbac;

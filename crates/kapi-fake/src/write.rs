@@ -17,7 +17,7 @@ use crate::request::{parse_bool, ApiRequest};
 use crate::response::{self, Body};
 use crate::status::{self, Cause, Details, Status};
 use crate::store::{Key, Stored};
-use crate::{admission, json_patch, merge_patch, object_meta, strategic_merge, yaml};
+use crate::{admission, json_patch, last_applied, merge_patch, object_meta, strategic_merge, yaml};
 
 /// What a write needs to know about its target.
 pub(crate) struct Target<'a> {
@@ -359,7 +359,11 @@ fn finish_update(
     admission::validate(info, &new, name)?;
     // Nothing changed: the real server writes nothing (same
     // resourceVersion, no event), so clients can say "(no change)".
-    if unchanged(&old.object, &new, operation == "Update") {
+    // An update that sets managedFields itself changes them (client-go's
+    // csaupgrade patches only those).
+    let sets_managed = new["metadata"]["managedFields"] != old.object["metadata"]["managedFields"]
+        && new["metadata"]["managedFields"].is_array();
+    if unchanged(&old.object, &new, operation == "Update" && !sets_managed) {
         return Ok(object_response(200, &old));
     }
     if operation == "Update" {
@@ -565,7 +569,16 @@ fn server_side_apply(
     let api_version = info.api_version();
     let sub = target.subresource.unwrap_or_default();
     let who = actor(manager, &api_version, &now, sub);
-    let merged = field_manager::apply(old.as_ref().map(|o| &*o.object), &config, &who, force)
+    let live = old.as_ref().map(|o| &*o.object);
+    let mut merged = field_manager::apply(live, &config, &who, force)
+        .or_else(|conflicts| {
+            // Conflicts with what client-side apply last applied are
+            // forced for `kubectl` (last_applied.rs).
+            match last_applied::allows(manager, live, &conflicts) {
+                true => field_manager::apply(live, &config, &who, true),
+                false => Err(conflicts),
+            }
+        })
         .map_err(|conflicts| {
             let (message, causes) = field_manager::conflict_message(&conflicts);
             let details = Details {
@@ -574,6 +587,7 @@ fn server_side_apply(
             };
             Status::failure(409, "Conflict", message).details(details)
         })?;
+    last_applied::update(manager, &config, &mut merged);
     match old {
         Some(old) => {
             if let Some(old_rv) = old.object["metadata"]["resourceVersion"].as_str() {

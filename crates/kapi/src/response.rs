@@ -75,6 +75,44 @@ impl Response {
         (self.body.target.describe(), self.body.target.server.clone())
     }
 
+    /// Reads the next bytes of the body into `buf`, as they arrive: `Ok(0)`
+    /// at its end. For a body read as it is written (a followed log): the
+    /// buffer is the memory it takes, however long the stream, and each
+    /// error is kapi's own, so a silent stream is told from a broken one
+    /// ([`Error::Timeout`] once a read waited longer than the request's
+    /// [`streaming`](crate::Request::streaming) idle limit).
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    /// use std::time::Duration;
+    /// # let client = kapi::Client::incluster()?;
+    /// // kubectl logs -f migrate-x8k2m: no whole-request limit, a read may
+    /// // wait up to five minutes.
+    /// let mut log = client
+    ///     .get("/api/v1/namespaces/test/pods/migrate-x8k2m/log")
+    ///     .query("follow", "true")
+    ///     .streaming(Duration::from_secs(300))
+    ///     .send()?;
+    /// let mut buf = [0u8; 16 * 1024];
+    /// loop {
+    ///     match log.read_some(&mut buf) {
+    ///         Ok(0) => break, // the container stopped
+    ///         Ok(n) => std::io::stdout().write_all(&buf[..n])?,
+    ///         Err(kapi::Error::Timeout { .. }) => break, // silent: reconnect, or give up
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok::<(), kapi::Error>(())
+    /// ```
+    pub fn read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
+        loop {
+            match self.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other.map_err(Error::from_io),
+            }
+        }
+    }
+
     /// Copies the body to `out` as received (kubectl's `get --raw`).
     pub fn copy_to(mut self, out: &mut dyn io::Write) -> Result<u64> {
         let mut buf = [0u8; 16 * 1024];

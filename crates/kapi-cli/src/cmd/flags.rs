@@ -27,6 +27,27 @@ pub fn dry_run(command: &str, m: &Matches) -> Result<bool, UsageError> {
     }
 }
 
+/// `--dry-run` for the commands that have kubectl's client strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DryRun {
+    None,
+    /// `dryRun=All`: the server validates and runs admission, stores nothing.
+    Server,
+    /// Nothing is sent: the object is printed as kapi would send it.
+    Client,
+}
+
+/// `--dry-run=none|server|client` (kubectl's values and message).
+pub fn dry_run_strategy(command: &str, m: &Matches) -> Result<DryRun, UsageError> {
+    match m.value("dry-run") {
+        Some("client") => Ok(DryRun::Client),
+        _ => Ok(match dry_run(command, m)? {
+            true => DryRun::Server,
+            false => DryRun::None,
+        }),
+    }
+}
+
 /// `--validate=strict|warn|ignore` (`true` is `strict`, `false` is
 /// `ignore`), sent as `fieldValidation`. Strict by default, as kubectl.
 pub fn validation(command: &str, m: &Matches) -> Result<FieldValidation, UsageError> {

@@ -80,7 +80,9 @@ Options:
                                (one object only)
   -o, --output FORMAT          name|json|yaml (default: 'pod/x labeled', 'unlabeled',
                                'label(s) changed' or 'not labeled')
-      --dry-run STRATEGY       none|server: with server, nothing is stored
+      --dry-run STRATEGY       none|server|client: with server, nothing is stored; with
+                               client, the object is read and printed changed, not sent
+      --local                  Edit the objects of -f and print them: no server at all
       --field-manager NAME     Owner of the fields written (default kapi-label)
 
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
@@ -113,7 +115,9 @@ Options:
       --resource-version RV    Update only if the object is still at this resourceVersion
                                (one object only)
   -o, --output FORMAT          name|json|yaml (default: 'pod/x annotated')
-      --dry-run STRATEGY       none|server: with server, nothing is stored
+      --dry-run STRATEGY       none|server|client: with server, nothing is stored; with
+                               client, the object is read and printed changed, not sent
+      --local                  Edit the objects of -f and print them: no server at all
       --field-manager NAME     Owner of the fields written (default kapi-annotate)
 
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
@@ -130,6 +134,7 @@ pub(super) const FLAGS: &[Flag] = &[
     value("output", Some('o')),
     value("dry-run", None),
     value("field-manager", None),
+    switch("local", None),
 ];
 
 /// kubectl's label result words (`pkg/cmd/label/label.go`).
@@ -204,7 +209,21 @@ pub fn run(args: Vec<OsString>, which: Which) -> Result<ExitCode> {
         Some(Args::parse(command, &resources, &pick, all_namespaces)?)
     };
     let format = flags::output(command, &m)?;
-    let dry_run = flags::dry_run(command, &m)?;
+    let strategy = flags::dry_run_strategy(command, &m)?;
+    let dry_run = strategy == flags::DryRun::Server;
+    let change = Change {
+        which,
+        edits: &edits,
+        overwrite: m.flag("overwrite"),
+    };
+    if m.flag("local") {
+        if files.is_empty() || !resources.is_empty() {
+            return Err(Error::msg(
+                "can only use local files by -f pod.yaml or --filename=pod.json when --local=true is set",
+            ));
+        }
+        return local(&change, &files, format, strategy);
+    }
     let default_manager = match which {
         Which::Labels => "kapi-label",
         Which::Annotations => "kapi-annotate",
@@ -231,16 +250,18 @@ pub fn run(args: Vec<OsString>, which: Which) -> Result<ExitCode> {
     }
     let run = Run {
         client: &client,
-        which,
-        edits: &edits,
-        overwrite: m.flag("overwrite"),
+        change,
+        client_dry_run: strategy == flags::DryRun::Client,
         resource_version,
         params: &params,
         // Objects from a manifest are re-read (kubectl's Latest); listed
         // ones are fresh, and named ones are read in any case.
         fetch: args.is_none(),
     };
-    let mut printer = ResultPrinter::new(format, dry_run);
+    let mut printer = match strategy {
+        flags::DryRun::Client => ResultPrinter::client_dry_run(format),
+        _ => ResultPrinter::new(format, dry_run),
+    };
     let mut out = output::stdout();
     let mut errors = Vec::new();
     for target in targets {
@@ -256,12 +277,41 @@ pub fn run(args: Vec<OsString>, which: Which) -> Result<ExitCode> {
     objects::finish(errors)
 }
 
-/// What every object of one run gets.
-struct Run<'a> {
-    client: &'a kapi::Client,
+/// `--local`: the objects of the manifests edited and printed; nothing
+/// is sent and no server is needed.
+fn local(
+    change: &Change<'_>,
+    files: &[&str],
+    format: crate::output::result::ResultFormat,
+    strategy: flags::DryRun,
+) -> Result<ExitCode> {
+    let mut printer = match strategy {
+        flags::DryRun::Client => ResultPrinter::client_dry_run(format),
+        _ => ResultPrinter::new(format, false),
+    };
+    let mut out = output::stdout();
+    for (_, object) in objects::read_files(files)? {
+        let (edited, _, message) = change.edit(object, &mut out)?;
+        printer.print_object(&mut out, &edited, message)?;
+        out.flush()?;
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The edits of one run, as they apply to any object.
+struct Change<'a> {
     which: Which,
     edits: &'a Edits,
     overwrite: bool,
+}
+
+/// What every object of one run gets.
+struct Run<'a> {
+    client: &'a kapi::Client,
+    change: Change<'a>,
+    /// `--dry-run=client`: the object is read, edited and printed, not sent.
+    client_dry_run: bool,
     resource_version: Option<&'a str>,
     params: &'a PatchParams,
     fetch: bool,
@@ -276,6 +326,38 @@ impl Run<'_> {
             (Some(object), false) => object.clone(),
             _ => api.get(&name)?,
         };
+        let (edited, changes, message) = self.change.edit(object.clone(), out)?;
+        if self.client_dry_run {
+            return Ok((target, edited, message));
+        }
+        if changes.is_empty() && self.resource_version.is_none() {
+            // Nothing to change: kubectl sends an empty patch; kapi spares
+            // the request and prints the same result.
+            return Ok((target, object, message));
+        }
+        let mut metadata = Map::new();
+        if !changes.is_empty() {
+            metadata.insert(self.change.which.field().into(), Value::Object(changes));
+        }
+        if let Some(rv) = self.resource_version {
+            metadata.insert("resourceVersion".into(), Value::String(rv.to_string()));
+        }
+        let mut body = Map::new();
+        body.insert("metadata".into(), Value::Object(metadata));
+        let patched: Value = api.patch(&name, self.params, &Patch::Merge(Value::Object(body)))?;
+        Ok((target, patched, message))
+    }
+}
+
+impl Change<'_> {
+    /// The edits made to `object`: (the object edited, the merge patch's
+    /// changes, kubectl's result word). Missing labels to remove are said
+    /// on `out`, as kubectl does.
+    fn edit(
+        &self,
+        mut object: Value,
+        out: &mut dyn Write,
+    ) -> Result<(Value, Map<String, Value>, &'static str)> {
         let current = string_map(&object["metadata"][self.which.field()]);
         if !self.overwrite {
             self.check_overwrites(&current)?;
@@ -305,22 +387,13 @@ impl Run<'_> {
             Which::Labels => label_message(&current, &updated),
             Which::Annotations => "annotated",
         };
-        if changes.is_empty() && self.resource_version.is_none() {
-            // Nothing to change: kubectl sends an empty patch; kapi spares
-            // the request and prints the same result.
-            return Ok((target, object, message));
+        if !changes.is_empty() && object.is_object() {
+            if !object["metadata"].is_object() {
+                object["metadata"] = Value::Object(Map::new());
+            }
+            object["metadata"][self.which.field()] = Value::Object(updated);
         }
-        let mut metadata = Map::new();
-        if !changes.is_empty() {
-            metadata.insert(self.which.field().into(), Value::Object(changes));
-        }
-        if let Some(rv) = self.resource_version {
-            metadata.insert("resourceVersion".into(), Value::String(rv.to_string()));
-        }
-        let mut body = Map::new();
-        body.insert("metadata".into(), Value::Object(metadata));
-        let patched: Value = api.patch(&name, self.params, &Patch::Merge(Value::Object(body)))?;
-        Ok((target, patched, message))
+        Ok((object, changes, message))
     }
 
     /// kubectl's `--overwrite is false` checks: a label with another value,

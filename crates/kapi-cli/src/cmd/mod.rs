@@ -11,6 +11,7 @@ mod flags;
 mod flags_in_help;
 mod get;
 mod label;
+mod logs;
 mod patch;
 mod raw;
 mod replace;
@@ -34,13 +35,14 @@ Usage:
 Commands:
   get            Display one or many resources, or a raw API path (--raw)
   api-resources  Print the resource types the server serves
-  create         Create objects from a manifest (-f FILE|-)
-  apply          Apply a manifest with server-side apply (--server-side -f FILE|-)
+  create         Create objects from a manifest (-f FILE|-), or configmap|secret from files
+  apply          Apply a manifest on the server (-f FILE|-), as kubectl apply --server-side
   replace        Replace objects with a manifest (-f FILE|-)
   patch          Update fields of an object (strategic, merge or JSON patch)
   label          Set or remove labels (kapi label pod \"$HOSTNAME\" ready=true)
   annotate       Set or remove annotations
   delete         Delete objects by name, manifest, selector or --all, and wait until gone
+  logs           Print a container's log (POD, TYPE/NAME or -l), -f to stream it
   auth           can-i: may this pod do something (exit 0/1); whoami: who it is
   raw            Send any request to an API path (curl's job, with the pod's credentials)
   version        Print the client and server versions
@@ -91,6 +93,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         ["label"] => label::run(rest, label::Which::Labels),
         ["annotate"] => label::run(rest, label::Which::Annotations),
         ["delete"] => delete::run(rest),
+        ["logs"] => logs::run(rest),
         ["auth", "can-i"] => auth::can_i(rest),
         ["auth", "whoami"] => auth::whoami(rest),
         ["auth"] => auth::help(rest),

@@ -1,4 +1,7 @@
-//! `kapi patch TYPE NAME -p PATCH`: strategic, merge or JSON patches.
+//! `kapi patch TYPE NAME -p PATCH`: strategic, merge or JSON patches;
+//! `--local` and `--dry-run=client` apply them in kapi (`patch/local.rs`).
+
+mod local;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -43,7 +46,11 @@ Options:
   -f, --filename FILE       Patch the objects a manifest names
   -o, --output FORMAT       name|json|yaml (default: 'daemonset.apps/gateway patched', or
                             'patched (no change)' when the object did not change)
-      --dry-run STRATEGY    none|server: with server, nothing is stored
+      --dry-run STRATEGY    none|server|client: with server, nothing is stored; with client,
+                            the object is read and printed patched by kapi, not sent
+      --local               Patch the objects of -f and print them: no server at all
+                            (--local and --dry-run=client: merge and JSON patches, and
+                            strategic ones without lists)
       --field-manager NAME  Owner of the fields written (default kapi-patch)
 
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
@@ -58,6 +65,7 @@ pub(super) const FLAGS: &[Flag] = &[
     value("output", Some('o')),
     value("dry-run", None),
     value("field-manager", None),
+    crate::args::switch("local", None),
 ];
 
 const PATCH_TYPES: &str = "[json merge strategic]";
@@ -128,7 +136,23 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         None
     };
     let format = flags::output("patch", &m)?;
-    let dry_run = flags::dry_run("patch", &m)?;
+    let strategy = flags::dry_run_strategy("patch", &m)?;
+    let dry_run = strategy == flags::DryRun::Server;
+    if m.flag("local") {
+        if args.is_some() {
+            return Err(Error::msg("cannot specify --local and server resources"));
+        }
+        let mut printer = ResultPrinter::new(format, false);
+        let mut out = output::stdout();
+        for (_, object) in objects::read_files(&files)? {
+            let after = local::apply(&object, &patch).map_err(Error::msg)?;
+            printer.print_object(&mut out, &after, "patched")?;
+            out.flush()?;
+        }
+        out.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let client_side = strategy == flags::DryRun::Client;
     let mut params = PatchParams::default().field_manager(flags::field_manager(&m, "kapi-patch"));
     params.dry_run = dry_run;
     let docs = match args {
@@ -147,7 +171,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let mut errors = Vec::new();
     let count = targets.len();
     for target in targets {
-        match target.and_then(|t| patch_one(&client, &t, subresource, &params, &patch)) {
+        match target.and_then(|t| patch_one(&client, &t, subresource, &params, &patch, client_side))
+        {
             Ok((resource, before, after)) => {
                 let operation = if before == after {
                     "patched (no change)"
@@ -175,6 +200,7 @@ fn patch_one(
     subresource: Option<&str>,
     params: &PatchParams,
     patch: &Patch<Value>,
+    client_side: bool,
 ) -> Result<(kapi::ApiResource, Value, Value)> {
     let name = target.require_name()?;
     let api = target.api(client);
@@ -183,6 +209,10 @@ fn patch_one(
         None => api.object_path(name)?,
     };
     let before: Value = client.get(&path).json()?;
+    if client_side {
+        let after = local::apply(&before, patch).map_err(Error::msg)?;
+        return Ok((target.resource.clone(), before, after));
+    }
     let result = match subresource {
         Some(sub) => api.patch_subresource(sub, name, params, patch),
         None => api.patch(name, params, patch),

@@ -29,6 +29,40 @@ pub fn write_json(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     out.write_all(&buf)
 }
 
+/// A field of a Go struct printed by [`write_struct`]: a value (maps in it
+/// print with sorted keys, as Go's maps do) or a nested struct.
+pub enum Field<'a> {
+    Value(&'a Value),
+    Struct(Vec<(&'a str, Field<'a>)>),
+}
+
+/// Writes a typed object as kubectl prints one (`create configmap
+/// --dry-run=client -o json`): fields in struct order, the rest as
+/// [`write_json`] writes values. Newline included.
+pub fn write_struct(out: &mut dyn Write, fields: &[(&str, Field<'_>)]) -> io::Result<()> {
+    fn write(buf: &mut Vec<u8>, fields: &[(&str, Field<'_>)], depth: usize) {
+        buf.push(b'{');
+        for (i, (key, field)) in fields.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            newline_indent(buf, depth + 1);
+            write_string(buf, key);
+            buf.extend_from_slice(b": ");
+            match field {
+                Field::Value(v) => write_value(buf, v, depth + 1),
+                Field::Struct(inner) => write(buf, inner, depth + 1),
+            }
+        }
+        newline_indent(buf, depth);
+        buf.push(b'}');
+    }
+    let mut buf = Vec::new();
+    write(&mut buf, fields, 0);
+    buf.push(b'\n');
+    out.write_all(&buf)
+}
+
 /// Streams several objects as the one `List` kubectl prints for them.
 ///
 /// The output is byte-identical to [`write_json`] on

@@ -62,6 +62,15 @@ impl ResultPrinter {
         }
     }
 
+    /// A printer for `--dry-run=client`: kubectl's ` (dry run)` suffix.
+    pub fn client_dry_run(format: ResultFormat) -> ResultPrinter {
+        ResultPrinter {
+            format,
+            suffix: " (dry run)",
+            printed: 0,
+        }
+    }
+
     /// Prints the result of `operation` (`created`, `patched`, ...) on
     /// `object`, an object of `resource`. As kubectl's name printer, the
     /// kind comes from the object itself when it has one (a `scale`
@@ -83,6 +92,30 @@ impl ResultPrinter {
             }
             _ => resource.kind_group(),
         };
+        self.print_as(out, &kind, name, object, operation)
+    }
+
+    /// As [`print`](Self::print) for an object read from a manifest (no
+    /// resource type resolved): `kind.group` from its own `apiVersion` and
+    /// `kind`.
+    pub fn print_object(
+        &mut self,
+        out: &mut dyn Write,
+        object: &Value,
+        operation: &str,
+    ) -> Result<()> {
+        let kind = object["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let kind = match object["apiVersion"]
+            .as_str()
+            .and_then(|v| v.split_once('/'))
+        {
+            Some((group, _)) => format!("{kind}.{group}"),
+            None => kind,
+        };
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
         self.print_as(out, &kind, name, object, operation)
     }
 

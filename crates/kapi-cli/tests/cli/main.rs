@@ -2,13 +2,17 @@
 //!
 //! One integration binary (ripgrep's layout); one module per area.
 
+mod apply_client;
 mod auth;
 mod bad_input;
 mod ca_rotation;
+mod create_generic;
+mod dry_run;
 mod escape;
 mod fidelity;
 mod foundation;
 mod kubeconfig;
+mod logs;
 mod manifest;
 mod read;
 mod redirects;

@@ -511,24 +511,6 @@ fn a_malformed_manifest_acts_on_the_documents_before_it_and_names_file_document_
 }
 
 #[test]
-fn apply_without_server_side_says_client_side_apply_is_out_of_scope() {
-    let server = FakeApiServer::start();
-    let (code, stdout, stderr) = run(&server, &["apply", "-f", "-"], Some(CM_YAML));
-    assert_eq!(code, 2);
-    assert_eq!(stdout, "");
-    assert_eq!(
-        stderr,
-        "error: client-side apply is not supported: use 'kapi apply --server-side -f FILE' (the server merges the manifest and tracks field ownership)\nSee 'kapi apply --help' for usage.\n"
-    );
-    let help = ok(&server, &["apply", "--help"], None);
-    assert!(
-        help.contains("kubectl's default client-side apply"),
-        "{help}"
-    );
-    assert!(server.requests().is_empty());
-}
-
-#[test]
 fn apply_conflicts_print_the_servers_message_and_kubectls_advice() {
     let server = FakeApiServer::start();
     ok(

@@ -22,7 +22,8 @@ use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
                       [--now RFC3339] [--many-pods N] [--legacy-discovery]
-                      [--without-api GROUP/VERSION]... [--foreground]
+                      [--without-api GROUP/VERSION]... [--endless-log NS/POD/CONTAINER]...
+                      [--foreground]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
 
@@ -35,7 +36,10 @@ Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
   --now RFC3339       the fake's fixed clock (default 2026-01-01T00:00:00Z)
   --many-pods N       generate N pods in namespace big
   --legacy-discovery  no aggregated discovery (a server before 1.30)
-  --without-api GV    do not serve the built-in GV (policy/v1), repeatable";
+  --without-api GV    do not serve the built-in GV (policy/v1), repeatable
+  --endless-log NS/POD/CONTAINER
+                      `logs -f` of that container never ends (numbered lines,
+                      as fast as they are read), repeatable";
 
 fn main() -> ExitCode {
     match run() {
@@ -51,6 +55,7 @@ fn run() -> Result<(), String> {
     let mut builder = FakeApiServer::builder();
     let mut kubeconfig: Option<PathBuf> = None;
     let mut foreground = false;
+    let mut endless: Vec<Vec<String>> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -77,6 +82,18 @@ fn run() -> Result<(), String> {
                 builder = builder.without_api(&gv);
             }
             "--foreground" => foreground = true,
+            "--endless-log" => {
+                let spec = args
+                    .next()
+                    .ok_or("--endless-log needs NAMESPACE/POD/CONTAINER")?;
+                let parts: Vec<String> = spec.split('/').map(str::to_string).collect();
+                if parts.len() != 3 {
+                    return Err(format!(
+                        "--endless-log: '{spec}' is not NAMESPACE/POD/CONTAINER"
+                    ));
+                }
+                endless.push(parts);
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -86,6 +103,9 @@ fn run() -> Result<(), String> {
     }
 
     let server = builder.build();
+    for parts in &endless {
+        server.endless_log(&parts[0], &parts[1], &parts[2]);
+    }
     let ca = fixtures_dir().join("pki/ca.crt");
     let mut out = io::stdout().lock();
     let _ = writeln!(
