@@ -3,7 +3,7 @@
 //! from literals and files.
 
 mod data;
-mod from_data;
+pub(super) mod from_data;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -43,6 +43,12 @@ const COMMANDS: &[(&str, &[&[Flag]], &str)] = &[
         super::config::HELP,
     ),
     ("wait", &[super::wait::FLAGS], super::wait::HELP),
+    ("logs", &[super::logs::FLAGS], super::logs::HELP),
+    (
+        "create configmap",
+        &[super::create::from_data::FLAGS],
+        super::create::from_data::CONFIGMAP_HELP,
+    ),
 ];
 
 /// The `--long` names a help text mentions.

@@ -16,7 +16,7 @@ use crate::connect;
 use crate::error::{Error, Result};
 use stream::{Mode, Stream};
 
-const HELP: &str = "\
+pub(super) const HELP: &str = "\
 Print the log of a container in a pod, or of the pod a controller runs.
 
 Usage:
@@ -68,7 +68,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-const FLAGS: &[Flag] = &[
+pub(super) const FLAGS: &[Flag] = &[
     value("container", Some('c')),
     switch("all-containers", None),
     switch("all-pods", None),

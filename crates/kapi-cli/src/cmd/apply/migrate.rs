@@ -33,7 +33,7 @@ const PATCH_RETRIES: usize = 5;
 /// Runs the steps on `applied` (the apply's answer); returns the object to
 /// print (the second apply's answer when there was one).
 pub fn after_apply(
-    api: &Api<'_>,
+    api: &Api,
     name: &str,
     applied: Value,
     params: &PatchParams,
@@ -85,7 +85,7 @@ fn entries(object: &Value) -> Vec<Value> {
 
 /// Step 1: an Apply owner for the annotation, if it has none.
 fn save_annotation(
-    api: &Api<'_>,
+    api: &Api,
     name: &str,
     object: &mut Value,
     params: &PatchParams,
@@ -117,7 +117,7 @@ fn save_annotation(
 }
 
 /// Step 2: client-go's `UpgradeManagedFieldsPatch`; whether it patched.
-fn upgrade(api: &Api<'_>, name: &str, object: &mut Value) -> kapi::Result<bool> {
+fn upgrade(api: &Api, name: &str, object: &mut Value) -> kapi::Result<bool> {
     for attempt in 0..PATCH_RETRIES {
         let list = entries(object);
         let mut csa: Vec<String> = list

@@ -40,7 +40,7 @@ impl Sub {
     }
 }
 
-const CONFIGMAP_HELP: &str = "\
+pub(in crate::cmd) const CONFIGMAP_HELP: &str = "\
 Create a ConfigMap from literal values, files, directories or env files.
 
 Usage:
@@ -82,7 +82,7 @@ Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-t
 ";
 
 /// Every flag of the four commands; each command refuses the others'.
-const FLAGS: &[Flag] = &[
+pub(in crate::cmd) const FLAGS: &[Flag] = &[
     value("from-literal", None),
     value("from-file", None),
     value("from-env-file", None),
