@@ -285,7 +285,10 @@ impl<'a> Waiter<'a> {
             },
             ..ListParams::default()
         };
-        let watcher = api.watcher::<Value>(params).until(self.deadline);
+        let watcher = api
+            .watcher::<Value>(params)
+            .list_from_watch_cache()
+            .until(self.deadline);
         for event in watcher {
             let event = match event {
                 Ok(event) => event,
