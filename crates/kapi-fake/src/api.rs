@@ -22,6 +22,7 @@ use crate::response::{self, Body};
 use crate::static_files::StaticFiles;
 use crate::status;
 use crate::store::{Key, Store};
+use crate::watch_list::WatchList;
 use crate::write::{self, Target as WriteTarget};
 use crate::{delete, list, merge_patch, object_meta, review, seed, watch};
 
@@ -50,6 +51,8 @@ pub(crate) struct Api {
     self_review_v1beta1: AtomicBool,
     /// Container logs (`pods/NAME/log`).
     pub(crate) logs: Logs,
+    /// How `sendInitialEvents` watches are answered.
+    watch_list: Mutex<WatchList>,
 }
 
 /// The start-up options of [`Api`].
@@ -61,6 +64,7 @@ pub(crate) struct ApiOptions {
     pub(crate) stuck_continue: bool,
     /// Built-in group versions not served (`Builder::without_api`).
     pub(crate) without_apis: Vec<String>,
+    pub(crate) watch_list: WatchList,
 }
 
 impl Api {
@@ -91,6 +95,7 @@ impl Api {
             deletion_delays: Mutex::new(HashMap::new()),
             self_review_v1beta1: AtomicBool::new(false),
             logs: Logs::load(&api_dir.parent().unwrap_or(api_dir).join("logs")),
+            watch_list: Mutex::new(options.watch_list),
         }
     }
 
@@ -118,6 +123,16 @@ impl Api {
     /// Serves SelfSubjectReview in v1beta1 only (v1 404s), as 1.27 did.
     pub(crate) fn self_review_v1beta1_only(&self) {
         self.self_review_v1beta1.store(true, Ordering::SeqCst);
+    }
+
+    /// How `sendInitialEvents` watches are answered from now on.
+    pub(crate) fn set_watch_list(&self, mode: WatchList) {
+        *self.watch_list.lock().unwrap_or_else(|p| p.into_inner()) = mode;
+    }
+
+    /// How `sendInitialEvents` watches are answered.
+    pub(crate) fn watch_list(&self) -> WatchList {
+        *self.watch_list.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The store, locked.

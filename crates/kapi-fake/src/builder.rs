@@ -15,6 +15,7 @@ use crate::front::Front;
 use crate::identity::{Authenticator, Identity};
 use crate::server::FakeApiServer;
 use crate::service_account::ServiceAccountDir;
+use crate::watch_list::WatchList;
 use crate::{fixtures_dir, tls};
 
 /// Priority of [`FakeApiServer::respond`] mocks: above everything.
@@ -44,6 +45,7 @@ pub struct Builder {
     ignore_limit: bool,
     stuck_continue: bool,
     without_apis: Vec<String>,
+    watch_list: WatchList,
 }
 
 impl Builder {
@@ -107,6 +109,14 @@ impl Builder {
         self
     }
 
+    /// How watches with `sendInitialEvents` are answered from the start
+    /// (default [`WatchList::Enabled`]); see also
+    /// [`FakeApiServer::set_watch_list`].
+    pub fn watch_list(mut self, mode: WatchList) -> Self {
+        self.watch_list = mode;
+        self
+    }
+
     /// Starts the server. Panics when it cannot (a test-support failure).
     pub fn build(self) -> FakeApiServer {
         let fixtures = fixtures_dir();
@@ -146,6 +156,7 @@ impl Builder {
                 ignore_limit: self.ignore_limit,
                 stuck_continue: self.stuck_continue,
                 without_apis: self.without_apis,
+                watch_list: self.watch_list,
             },
         ));
 

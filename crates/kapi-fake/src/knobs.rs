@@ -12,6 +12,7 @@ use crate::identity::{self, Identity};
 use crate::rbac::Rule;
 use crate::server::FakeApiServer;
 use crate::service_account::ServiceAccountDir;
+use crate::watch_list::WatchList;
 
 impl FakeApiServer {
     /// Creates or replaces the object at the object URL `path` (e.g.
@@ -61,6 +62,16 @@ impl FakeApiServer {
     /// fallback `kubectl auth whoami` does.
     pub fn self_subject_review_v1beta1_only(&self) {
         self.api().self_review_v1beta1_only();
+    }
+
+    /// How watches asking for `sendInitialEvents=true` (WatchList) are
+    /// answered from now on: served ([`WatchList::Enabled`], the default),
+    /// refused with the 422 of a 1.33 server ([`WatchList::Disabled`]) or a
+    /// 400 ([`WatchList::BadRequest`]), or served as if the parameter were
+    /// unknown ([`WatchList::Ignored`]). Watches already open are not
+    /// affected.
+    pub fn set_watch_list(&self, mode: WatchList) {
+        self.api().set_watch_list(mode);
     }
 
     /// Cuts every open watch stream abruptly: the chunked response ends

@@ -22,7 +22,10 @@
 //!   `APIResourceList`s, built in resources and CRD-defined ones;
 //! - **watches** streamed line by line, from "" (synthetic ADDED events) or a
 //!   resourceVersion (history replay, or a 410 ERROR event once compacted),
-//!   with bookmarks and `timeoutSeconds`;
+//!   with bookmarks and `timeoutSeconds`; WatchList (`sendInitialEvents=true`
+//!   with `resourceVersionMatch=NotOlderThan`: the current objects, then the
+//!   `k8s.io/initial-events-end` bookmark), validated as the real server
+//!   validates it, and refused on demand ([`WatchList`]);
 //! - **writes**: create, replace, JSON/merge/strategic merge patches,
 //!   server-side apply with managed fields and conflicts, delete with
 //!   options, `dryRun=All`, the `status` and `scale` subresources, the real
@@ -47,7 +50,8 @@
 //! [`drop_watches`](FakeApiServer::drop_watches); expire history and continue
 //! tokens with [`compact_now`](FakeApiServer::compact_now) or
 //! [`expire_continue_tokens`](FakeApiServer::expire_continue_tokens); send
-//! bookmarks; slow a deletion down with
+//! bookmarks; refuse WatchList as a 1.33 server
+//! ([`set_watch_list`](FakeApiServer::set_watch_list)); slow a deletion down with
 //! [`delay_deletion`](FakeApiServer::delay_deletion). [`Builder`] adds
 //! generated pods ([`Builder::many_pods`]) and an old server's legacy-only
 //! discovery.
@@ -126,6 +130,7 @@ mod tls;
 mod upstream;
 mod validation;
 mod watch;
+mod watch_list;
 mod write;
 mod yaml;
 
@@ -138,6 +143,7 @@ pub use rbac::Rule;
 pub use recorded::Recorded;
 pub use server::FakeApiServer;
 pub use silent::{silent_server, SilentServer};
+pub use watch_list::WatchList;
 /// wiremock, re-exported for [`FakeApiServer::mount`].
 pub use wiremock;
 

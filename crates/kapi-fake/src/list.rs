@@ -195,6 +195,7 @@ fn page(
     crd: Option<&Value>,
     namespace: Option<&str>,
 ) -> Result<Response<Body>, Status> {
+    crate::watch_list::validate_list(req)?;
     let predicate = Predicate::parse(
         req.param("labelSelector"),
         req.param("fieldSelector"),

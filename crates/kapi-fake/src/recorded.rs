@@ -41,6 +41,17 @@ impl Recorded {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The query as one decoded string, `name=value` pairs in the order sent
+    /// joined by `&` (no percent-encoding: `fieldSelector=metadata.name=x`),
+    /// for asserting on a whole query at once.
+    pub fn query_string(&self) -> String {
+        self.query
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
     /// The body as text (lossy for bytes that are not UTF-8).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -170,6 +181,10 @@ mod tests {
         assert_eq!(r.query_param("labelSelector"), Some("app=web,tier in (a)"));
         assert_eq!(r.query_param("limit"), Some("500"));
         assert_eq!(r.query_param("watch"), Some(""));
+        assert_eq!(
+            r.query_string(),
+            "labelSelector=app=web,tier in (a)&limit=500&watch="
+        );
         assert_eq!(r.header("content-type"), Some("application/json"));
         assert_eq!(r.header("CONTENT-TYPE"), Some("application/json"));
         assert_eq!(r.body_text(), "{}");

@@ -4,9 +4,14 @@
 //! From resourceVersion "" or "0" the stream starts with a synthetic ADDED
 //! per matching object (as the real server does); from a later
 //! resourceVersion it replays the history after it, or sends one ERROR
-//! event with a 410 `Expired` Status when that history was compacted. It
-//! ends cleanly after `timeoutSeconds` (default 30 minutes), or abruptly
-//! when a test cuts it ([`WatchMsg::Cut`]).
+//! event with a 410 `Expired` Status when that history was compacted. With
+//! `sendInitialEvents=true` (WatchList; `resourceVersionMatch=NotOlderThan`
+//! required, see [`crate::watch_list`]) it starts with an ADDED per current
+//! object whatever the resourceVersion, then, with `allowWatchBookmarks`, the
+//! BOOKMARK annotated `k8s.io/initial-events-end` at the resourceVersion of
+//! that state; `sendInitialEvents=false` sends no initial events. It ends
+//! cleanly after `timeoutSeconds` (default 30 minutes), or abruptly when a
+//! test cuts it ([`WatchMsg::Cut`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +30,7 @@ use crate::response::{self, Body, BoxError};
 use crate::status::{self, Status};
 use crate::store::{EventKind, Store, Stored, WatchMsg, Watcher};
 use crate::table::{self, Converter, IncludeObject, TableVersion};
+use crate::watch_list::{self, WatchList};
 
 /// The watch timeout when the client gives none (the real server picks one
 /// between 30 and 60 minutes).
@@ -89,6 +95,41 @@ impl Encoder {
         };
         format!("{{\"type\":\"{kind}\",\"object\":{encoded}}}\n")
     }
+
+    /// A BOOKMARK's object (`object`: only kind, apiVersion and metadata)
+    /// as it is written: itself, or, in a Table watch, converted like any
+    /// event (a one-row Table, with the column definitions if it is the
+    /// first event), its row's object the PartialObjectMetadata when it
+    /// carries the initial-events-end annotation, whatever `includeObject`
+    /// (apiserver `asTable`).
+    fn bookmark(&mut self, object: &Value, initial_events_end: bool) -> String {
+        let Some((version, converter, include)) = &self.table else {
+            return Json::object(object, None).encode();
+        };
+        let meta = Json::obj([(
+            "resourceVersion",
+            Json::from(
+                object["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or_default(),
+            ),
+        )]);
+        let mut table = table::table_start(*version, meta, converter, !self.headers_sent);
+        self.headers_sent = true;
+        let include = if initial_events_end {
+            IncludeObject::Metadata
+        } else {
+            *include
+        };
+        let encoded = Json::object(object, None).encode();
+        table.push_str(
+            &converter
+                .row(object, &encoded, None, include, self.api.clock.now())
+                .encode(),
+        );
+        table.push_str("]}");
+        table
+    }
 }
 
 /// Answers a watch on `info` (in `namespace`, or all), optionally on the
@@ -127,6 +168,15 @@ pub(crate) fn watch(
             )))
         }
     };
+    let mode = api.watch_list();
+    if let Err(status) = watch_list::validate_watch(req, mode) {
+        return response::status(&status);
+    }
+    // `Some(true)`: WatchList; `Some(false)`: no initial events at all.
+    let send_initial = match mode {
+        WatchList::Ignored => None,
+        _ => watch_list::send_initial_events(req),
+    };
     let bookmarks = req.param("allowWatchBookmarks").is_some_and(parse_bool);
     let rv_param = req.param("resourceVersion").unwrap_or_default();
     let from: Option<u64> = match rv_param {
@@ -155,7 +205,6 @@ pub(crate) fn watch(
         }
         None => None,
     };
-    let send_initial_end = req.param("sendInitialEvents").is_some_and(parse_bool);
 
     let (tx, rx) = mpsc::unbounded_channel();
     let watcher = Watcher {
@@ -172,11 +221,6 @@ pub(crate) fn watch(
         let mut store = api.store();
         let start_rv = store.rv();
         match from {
-            None => {
-                let initial = current_objects(api, &store, info, namespace, &predicate);
-                store.add_watcher(watcher);
-                (initial, None, start_rv)
-            }
             Some(rv) if rv > store.rv() => (
                 Vec::new(),
                 Some(Status::failure(
@@ -186,6 +230,22 @@ pub(crate) fn watch(
                 )),
                 start_rv,
             ),
+            // The state now, which is not older than any resourceVersion
+            // asked for.
+            _ if send_initial == Some(true) => {
+                let initial = current_objects(api, &store, info, namespace, &predicate);
+                store.add_watcher(watcher);
+                (initial, None, start_rv)
+            }
+            None if send_initial == Some(false) => {
+                store.add_watcher(watcher);
+                (Vec::new(), None, start_rv)
+            }
+            None => {
+                let initial = current_objects(api, &store, info, namespace, &predicate);
+                store.add_watcher(watcher);
+                (initial, None, start_rv)
+            }
             Some(rv) => match store.events_since(rv, &watcher) {
                 Ok(events) => {
                     let initial = Store::view_for(&watcher, &events);
@@ -231,7 +291,7 @@ pub(crate) fn watch(
                 return;
             }
         }
-        if send_initial_end && bookmarks && !stream.bookmark(start_rv, true).await {
+        if send_initial == Some(true) && bookmarks && !stream.bookmark(start_rv, true).await {
             return;
         }
         stream.run(rx, timeout).await;
@@ -312,22 +372,24 @@ impl Stream {
     /// A BOOKMARK: an object of the watched kind with only its
     /// resourceVersion (and the initial-events-end annotation when asked).
     async fn bookmark(&mut self, rv: u64, initial_events_end: bool) -> bool {
-        let mut meta = vec![("resourceVersion", Json::from(rv.to_string()))];
+        let mut meta = serde_json::Map::new();
+        meta.insert("resourceVersion".into(), rv.to_string().into());
         if !self.custom {
-            meta.push(("creationTimestamp", Json::Null));
+            meta.insert("creationTimestamp".into(), Value::Null);
         }
         if initial_events_end {
-            meta.push((
-                "annotations",
-                Json::obj([("k8s.io/initial-events-end", Json::from("true"))]),
-            ));
+            meta.insert(
+                "annotations".into(),
+                serde_json::json!({"k8s.io/initial-events-end": "true"}),
+            );
         }
-        let object = Json::obj([
-            ("kind", Json::from(self.kind.as_str())),
-            ("apiVersion", Json::from(self.api_version.as_str())),
-            ("metadata", Json::obj(meta)),
-        ]);
-        let line = format!("{{\"type\":\"BOOKMARK\",\"object\":{}}}\n", object.encode());
+        let object = serde_json::json!({
+            "kind": self.kind,
+            "apiVersion": self.api_version,
+            "metadata": meta,
+        });
+        let object = self.encoder.bookmark(&object, initial_events_end);
+        let line = format!("{{\"type\":\"BOOKMARK\",\"object\":{object}}}\n");
         self.body.send(Ok(Bytes::from(line))).await.is_ok()
     }
 

@@ -391,3 +391,234 @@ fn default_identity_cannot_touch_kube_system_secrets() {
     );
     assert_eq!(get(&server, "/api/v1/namespaces/test/secrets").status, 200);
 }
+
+/// `?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan…` on
+/// the config maps, `extra` appended.
+fn watch_list(extra: &str) -> String {
+    format!(
+        "{CMS}?watch=1&fieldSelector=metadata.name%3Dapp-config&sendInitialEvents=true&resourceVersionMatch=NotOlderThan{extra}"
+    )
+}
+
+#[test]
+fn watch_list_sends_the_state_then_the_annotated_bookmark_then_changes() {
+    let server = FakeApiServer::start();
+    let rv = server.resource_version();
+    let watch = WatchStream::open(&server, &watch_list("&allowWatchBookmarks=true"));
+    assert_eq!(watch.status, 200);
+    let added = watch.event();
+    assert_eq!(added["type"], "ADDED");
+    assert_eq!(added["object"]["metadata"]["name"], "app-config");
+    match watch.next_within(Duration::from_secs(5)) {
+        Next::Line(line) => assert_eq!(
+            line,
+            format!(
+                r#"{{"type":"BOOKMARK","object":{{"kind":"ConfigMap","apiVersion":"v1","metadata":{{"resourceVersion":"{rv}","creationTimestamp":null,"annotations":{{"k8s.io/initial-events-end":"true"}}}}}}}}"#
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
+    wait_watching(&server, 1);
+    let changed = server.update(CM, json!({"data": {"LOG_LEVEL": "debug"}}));
+    let modified = watch.event();
+    assert_eq!(modified["type"], "MODIFIED");
+    assert_eq!(
+        modified["object"]["metadata"]["resourceVersion"],
+        changed["metadata"]["resourceVersion"]
+    );
+}
+
+#[test]
+fn watch_list_from_a_resource_version_still_sends_the_current_state() {
+    let server = FakeApiServer::start();
+    let old = server.resource_version();
+    server.update(CM, json!({"data": {"LOG_LEVEL": "debug"}}));
+    server.compact_now();
+    let now = server.resource_version();
+    // NotOlderThan an old (even compacted) resourceVersion: the state now,
+    // no replay, no 410.
+    let watch = WatchStream::open(
+        &server,
+        &watch_list(&format!("&resourceVersion={old}&allowWatchBookmarks=true")),
+    );
+    let added = watch.event();
+    assert_eq!(added["type"], "ADDED");
+    assert_eq!(added["object"]["data"]["LOG_LEVEL"], "debug");
+    let end = watch.event();
+    assert_eq!(end["type"], "BOOKMARK");
+    assert_eq!(end["object"]["metadata"]["resourceVersion"], now.as_str());
+}
+
+#[test]
+fn watch_list_without_bookmarks_sends_no_end_marker() {
+    let server = FakeApiServer::start();
+    let watch = WatchStream::open(&server, &watch_list("&timeoutSeconds=1"));
+    assert_eq!(watch.event()["type"], "ADDED");
+    assert_eq!(watch.next_within(Duration::from_secs(5)), Next::End);
+}
+
+#[test]
+fn send_initial_events_false_starts_now_without_initial_events() {
+    let server = FakeApiServer::start();
+    let watch = WatchStream::open(
+        &server,
+        &format!(
+            "{CMS}?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1"
+        ),
+    );
+    assert_eq!(watch.next_within(Duration::from_secs(5)), Next::End);
+}
+
+#[test]
+fn watch_options_are_validated_as_the_apiserver_validates_them() {
+    let server = FakeApiServer::start();
+    // sendInitialEvents without resourceVersionMatch=NotOlderThan.
+    let reply = get(
+        &server,
+        &format!("{CMS}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"),
+    );
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        reply.body,
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"ListOptions.meta.k8s.io \\\"\\\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan\",\"reason\":\"Invalid\",\"details\":{\"group\":\"meta.k8s.io\",\"kind\":\"ListOptions\",\"causes\":[{\"reason\":\"FieldValueForbidden\",\"message\":\"Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan\",\"field\":\"resourceVersionMatch\"}]},\"code\":422}\n"
+    );
+    // resourceVersionMatch on a watch without sendInitialEvents, and a
+    // value other than NotOlderThan: both errors, bracketed.
+    let reply = get(
+        &server,
+        &format!("{CMS}?watch=1&resourceVersionMatch=Exact"),
+    );
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        reply.json()["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided, resourceVersionMatch: Unsupported value: \"Exact\": supported values: \"NotOlderThan\"]"
+    );
+    // A list may not ask for initial events.
+    let reply = get(&server, &format!("{CMS}?sendInitialEvents=true"));
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        reply.json()["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list"
+    );
+}
+
+#[test]
+fn watch_list_is_refused_on_demand_as_a_1_33_server_or_a_400() {
+    let server = FakeApiServer::start();
+    server.set_watch_list(kapi_fake::WatchList::Disabled);
+    let reply = get(&server, &watch_list("&allowWatchBookmarks=true"));
+    assert_eq!(reply.status, 422);
+    let status = reply.json();
+    assert_eq!(status["reason"], "Invalid");
+    assert_eq!(
+        status["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled"
+    );
+    assert_eq!(status["details"]["causes"][0]["field"], "sendInitialEvents");
+    // The gate off, both mistakes are reported.
+    let reply = get(&server, &format!("{CMS}?watch=1&sendInitialEvents=true"));
+    assert_eq!(
+        reply.json()["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled]"
+    );
+
+    server.set_watch_list(kapi_fake::WatchList::BadRequest);
+    let reply = get(&server, &watch_list(""));
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["reason"], "BadRequest");
+
+    // Plain watches and lists are not affected.
+    let plain = WatchStream::open(&server, &format!("{CMS}?watch=1&timeoutSeconds=1"));
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.event()["type"], "ADDED");
+    assert_eq!(get(&server, CMS).status, 200);
+
+    server.set_watch_list(kapi_fake::WatchList::Enabled);
+    assert_eq!(
+        WatchStream::open(&server, &watch_list("&timeoutSeconds=1")).status,
+        200
+    );
+}
+
+#[test]
+fn an_ignoring_server_sends_old_style_events_and_no_end_marker() {
+    let server = FakeApiServer::builder()
+        .watch_list(kapi_fake::WatchList::Ignored)
+        .build();
+    let watch = WatchStream::open(
+        &server,
+        &watch_list("&allowWatchBookmarks=true&timeoutSeconds=1"),
+    );
+    assert_eq!(watch.status, 200);
+    assert_eq!(watch.event()["type"], "ADDED");
+    assert_eq!(watch.next_within(Duration::from_secs(5)), Next::End);
+}
+
+#[test]
+fn every_request_is_recorded_with_its_query_in_order() {
+    let server = FakeApiServer::start();
+    let _ = get(
+        &server,
+        &watch_list("&allowWatchBookmarks=true&timeoutSeconds=1"),
+    );
+    let recorded = server.requests();
+    assert_eq!(
+        recorded.last().unwrap().query_string(),
+        "watch=1&fieldSelector=metadata.name=app-config&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1"
+    );
+}
+
+#[test]
+fn table_watch_bookmarks_are_tables_too_and_the_end_marker_keeps_its_metadata() {
+    let server = FakeApiServer::start();
+    let rv = server.resource_version();
+    let watch = WatchStream::open_as(
+        &server,
+        &watch_list("&allowWatchBookmarks=true&includeObject=None"),
+        Some(TABLE_ACCEPT),
+        &server.token(),
+    );
+    let added = watch.event();
+    assert_eq!(added["object"]["columnDefinitions"][0]["name"], "Name");
+    assert!(added["object"]["rows"][0]["object"].is_null());
+    let end = watch.event();
+    assert_eq!(end["type"], "BOOKMARK");
+    let table = &end["object"];
+    assert_eq!(table["kind"], "Table");
+    assert!(table["columnDefinitions"].is_null());
+    assert_eq!(table["metadata"]["resourceVersion"], rv.as_str());
+    // includeObject=None, but the end marker's row keeps its metadata, so
+    // a client can see the annotation (apiserver `asTable`).
+    let partial = &table["rows"][0]["object"];
+    assert_eq!(partial["kind"], "PartialObjectMetadata");
+    assert_eq!(partial["metadata"]["resourceVersion"], rv.as_str());
+    assert_eq!(
+        partial["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+}
+
+#[test]
+fn a_table_watch_whose_first_event_is_a_bookmark_sends_the_headers_there() {
+    let server = FakeApiServer::start();
+    let watch = WatchStream::open_as(
+        &server,
+        &format!(
+            "{CMS}?watch=1&fieldSelector=metadata.name%3Dnone&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
+        ),
+        Some(TABLE_ACCEPT),
+        &server.token(),
+    );
+    let end = watch.event();
+    assert_eq!(end["type"], "BOOKMARK");
+    assert_eq!(end["object"]["columnDefinitions"][0]["name"], "Name");
+    wait_watching(&server, 1);
+    server.put_object(
+        "/api/v1/namespaces/test/configmaps/none",
+        json!({"data": {"k": "v"}}),
+    );
+    let added = watch.event();
+    assert_eq!(added["type"], "ADDED");
+    assert!(added["object"]["columnDefinitions"].is_null());
+    assert_eq!(added["object"]["rows"][0]["cells"][0], "none");
+}

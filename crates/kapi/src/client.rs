@@ -169,6 +169,13 @@ impl Client {
         self
     }
 
+    /// Logs `line` at `-v` `level`, when tracing is on.
+    pub(crate) fn note(&self, level: u8, line: &str) {
+        if let Some(trace) = &self.trace {
+            trace.note(level, line);
+        }
+    }
+
     /// The configuration this client was built from.
     pub fn config(&self) -> &Config {
         &self.inner.config

@@ -109,6 +109,7 @@ mod trace;
 mod transport_error;
 mod trust;
 pub mod watch;
+mod watch_list;
 pub mod watcher;
 mod write;
 

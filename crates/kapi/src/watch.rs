@@ -1,7 +1,8 @@
 //! Watches: [`WatchParams`], typed [`WatchEvent`]s and the blocking
 //! [`WatchStream`] that reads them as the server sends them.
 //!
-//! Prefer [`Watcher`](crate::Watcher) (list, then watch, resume, relist on
+//! Prefer [`Watcher`](crate::Watcher) (the current state by one streaming
+//! watch or a list, then the changes; resume; the state again on
 //! `410 Gone`) unless you need the raw stream of one watch request.
 
 use std::collections::BTreeMap;
@@ -65,9 +66,13 @@ pub struct WatchParams {
     /// events that only carry a newer `resourceVersion` to resume from.
     pub bookmarks: bool,
     /// `sendInitialEvents=true` (with `resourceVersionMatch=NotOlderThan`):
-    /// the server streams the current objects as `ADDED` events, then a
-    /// bookmark annotated `k8s.io/initial-events-end` (Kubernetes 1.27+,
-    /// "watch list"). Off by default.
+    /// the server streams the current objects (not older than
+    /// `resource_version`; `None`: the latest) as `ADDED` events, then, with
+    /// `bookmarks`, a bookmark annotated `k8s.io/initial-events-end`
+    /// ([`INITIAL_EVENTS_END`], [`Bookmark::is_initial_events_end`]) at the
+    /// `resourceVersion` of that state ("WatchList", Kubernetes 1.27+).
+    /// Off by default. Servers that do not serve it answer 422 or 400; the
+    /// [`Watcher`](crate::Watcher) starts this way and falls back to a list.
     pub send_initial_events: bool,
     /// An `Accept` header, e.g. kubectl's Table media types: each event's
     /// object is then a one-row `Table`.
@@ -186,8 +191,17 @@ impl<T> WatchEvent<T> {
     }
 }
 
+/// The annotation of the bookmark that ends the initial events of a
+/// `sendInitialEvents` watch (its value is `"true"`).
+pub const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+
 /// The object of a `BOOKMARK` event: only its `resourceVersion` (and
 /// annotations) are meaningful.
+///
+/// In a Table watch (a Table `Accept`) the server converts bookmarks too:
+/// the object is a one-row `Table`, its `resourceVersion` the Table's, its
+/// annotations those of the row's object (which the server keeps for the
+/// initial-events-end bookmark whatever `includeObject` says).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Bookmark {
@@ -202,7 +216,7 @@ impl Bookmark {
     /// `sendInitialEvents` watch.
     pub fn is_initial_events_end(&self) -> bool {
         self.annotations
-            .get("k8s.io/initial-events-end")
+            .get(INITIAL_EVENTS_END)
             .is_some_and(|v| v == "true")
     }
 }
@@ -218,14 +232,43 @@ impl<'de> Deserialize<'de> for Bookmark {
             annotations: Option<BTreeMap<String, String>>,
         }
         #[derive(Deserialize)]
-        struct Object {
+        struct Row {
+            #[serde(default)]
+            object: Option<RowObject>,
+        }
+        #[derive(Deserialize)]
+        struct RowObject {
             #[serde(default)]
             metadata: Meta,
         }
+        #[derive(Deserialize)]
+        struct Object {
+            #[serde(default)]
+            kind: Option<String>,
+            #[serde(default)]
+            metadata: Meta,
+            #[serde(default)]
+            rows: Option<Vec<Row>>,
+        }
         let object = Object::deserialize(d)?;
+        let mut meta = object.metadata;
+        if object.kind.as_deref() == Some("Table") {
+            let row = object
+                .rows
+                .into_iter()
+                .flatten()
+                .next()
+                .and_then(|r| r.object)
+                .map(|o| o.metadata)
+                .unwrap_or_default();
+            if meta.resource_version.is_empty() {
+                meta.resource_version = row.resource_version;
+            }
+            meta.annotations = row.annotations;
+        }
         Ok(Bookmark {
-            resource_version: object.metadata.resource_version,
-            annotations: object.metadata.annotations.unwrap_or_default(),
+            resource_version: meta.resource_version,
+            annotations: meta.annotations.unwrap_or_default(),
         })
     }
 }
@@ -268,6 +311,9 @@ pub struct WatchStream<T> {
     request: String,
     server: String,
     done: bool,
+    /// The column definitions of a Table watch that came on a bookmark
+    /// (the first event of a watch carries them), for the next object.
+    columns: Option<Value>,
     _object: PhantomData<fn() -> T>,
 }
 
@@ -333,6 +379,7 @@ impl<T: DeserializeOwned> WatchStream<T> {
             request,
             server,
             done: false,
+            columns: None,
             _object: PhantomData,
         }
     }
@@ -357,7 +404,23 @@ impl<T: DeserializeOwned> WatchStream<T> {
         }
     }
 
-    fn decode(&self, raw: RawEvent) -> Result<WatchEvent<T>> {
+    fn decode(&mut self, mut raw: RawEvent) -> Result<WatchEvent<T>> {
+        // In a Table watch only the first event carries the column
+        // definitions; when that is a bookmark, the next object gets them.
+        if raw.object["kind"] == "Table" {
+            let defs = &mut raw.object["columnDefinitions"];
+            let has_defs = defs.as_array().is_some_and(|d| !d.is_empty());
+            if raw.kind == "BOOKMARK" {
+                if has_defs {
+                    self.columns = Some(defs.take());
+                }
+            } else if matches!(raw.kind.as_str(), "ADDED" | "MODIFIED" | "DELETED") {
+                match self.columns.take() {
+                    Some(saved) if !has_defs => *defs = saved,
+                    _ => {}
+                }
+            }
+        }
         let object = |value: Value| {
             serde_json::from_value::<T>(value).map_err(|source| Error::Decode {
                 request: format!("a {} event of {}", raw.kind, self.request),
@@ -582,6 +645,42 @@ mod tests {
                 assert_eq!(b.resource_version, "12");
                 assert!(b.is_initial_events_end());
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn table_bookmarks_give_their_row_annotations_and_their_columns_to_the_next_event() {
+        let all = events(concat!(
+            r#"{"type":"BOOKMARK","object":{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"12"},"columnDefinitions":[{"name":"Name"}],"rows":[{"cells":[""],"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}}]}}"#,
+            "\n",
+            r#"{"type":"ADDED","object":{"kind":"Table","metadata":{"resourceVersion":"13"},"columnDefinitions":null,"rows":[{"cells":["a"],"object":null}]}}"#,
+            "\n",
+            r#"{"type":"BOOKMARK","object":{"kind":"Table","metadata":{"resourceVersion":"14"},"columnDefinitions":null,"rows":[{"cells":[""],"object":null}]}}"#,
+            "\n",
+            r#"{"type":"MODIFIED","object":{"kind":"Table","metadata":{"resourceVersion":"15"},"columnDefinitions":null,"rows":[{"cells":["a"],"object":null}]}}"#,
+        ));
+        match &all[0] {
+            Ok(WatchEvent::Bookmark(b)) => {
+                assert_eq!(b.resource_version, "12");
+                assert!(b.is_initial_events_end());
+            }
+            other => panic!("{other:?}"),
+        }
+        match &all[1] {
+            Ok(WatchEvent::Added(t)) => assert_eq!(t["columnDefinitions"][0]["name"], "Name"),
+            other => panic!("{other:?}"),
+        }
+        match &all[2] {
+            Ok(WatchEvent::Bookmark(b)) => {
+                assert_eq!(b.resource_version, "14");
+                assert!(!b.is_initial_events_end());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only once.
+        match &all[3] {
+            Ok(WatchEvent::Modified(t)) => assert!(t["columnDefinitions"].is_null()),
             other => panic!("{other:?}"),
         }
     }

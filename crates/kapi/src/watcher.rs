@@ -1,5 +1,5 @@
-//! [`Watcher`]: list, then watch, and keep a consistent view through dropped
-//! streams and `410 Gone`.
+//! [`Watcher`]: the current state (one streaming watch, else a list), then
+//! the changes, kept consistent through dropped streams and `410 Gone`.
 //!
 //! Prefer it over [`Api::watch`] unless you handle resuming yourself: it
 //! is what `kapi wait` and `kapi get -w` run on.
@@ -14,7 +14,10 @@ use serde_json::{json, Value};
 use crate::backoff::jitter;
 use crate::list::{ListParams, Pager};
 use crate::watch::{WatchEvent, WatchParams, WatchStream, DEFAULT_WATCH_TIMEOUT_SECONDS};
+use crate::watch_list::{self, Initial};
 use crate::{Api, Error, Result};
+
+pub use crate::watch_list::WATCH_LIST_ENV;
 
 /// Consecutive failures after which a [`Watcher`] gives up, by default.
 ///
@@ -31,24 +34,29 @@ const MIN_HEALTHY_WATCH: Duration = Duration::from_secs(1);
 /// What a [`Watcher`] yields.
 ///
 /// `Init`, then one `InitApply` per object, then `InitDone` describe the
-/// complete current set: after the first list, and again after each relist
-/// (a `410 Gone`, or a list that failed part way). Objects you held that are
+/// complete current set: at the start, and again after each relist (a
+/// `410 Gone`, or a list or initial stream that failed part way: a second
+/// `Init` before `InitDone` starts the set over). Objects you held that are
 /// not re-applied between `Init` and `InitDone` are gone. `Added`,
-/// `Modified` and `Deleted` follow the watch.
+/// `Modified` and `Deleted` follow the watch. The set comes from the
+/// initial events of a streaming watch or from a list: the events are the
+/// same either way.
 ///
 /// This is kube-runtime's streaming shape rather than one
-/// `Restarted(Vec<T>)`: a list is read page by page and handed on object by
-/// object, so memory holds one page however many objects match.
+/// `Restarted(Vec<T>)`: the set is handed on object by object as it is
+/// read, so memory holds one object (one event, or one list item) however
+/// many objects match.
 ///
 /// New events may be added: a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Event<T> {
-    /// A (re)list starts.
+    /// A (re)list, or the initial events of a streaming watch, starts.
     Init,
     /// An object of the current set.
     InitApply(T),
-    /// The (re)list is complete; watch events follow.
+    /// The set is complete (the list ended, or the initial-events-end
+    /// bookmark came); watch events follow.
     InitDone,
     /// An object was created.
     Added(T),
@@ -70,15 +78,30 @@ impl<T> Event<T> {
     }
 }
 
-/// List-then-watch that keeps going: a blocking
+/// The current state, then every change, and it keeps going: a blocking
 /// `Iterator<Item = Result<Event<T>>>`.
 ///
-/// - It lists first (paged, as [`Api::list`]), then watches from the list's
-///   `resourceVersion` with `allowWatchBookmarks`.
+/// - It starts with one streaming watch ("WatchList", as client-go 1.35
+///   does): `watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`
+///   (no `resourceVersion`: the latest state). The server sends each
+///   current object (`InitApply`), then a bookmark annotated
+///   `k8s.io/initial-events-end` (`InitDone`, at that bookmark's
+///   `resourceVersion`), then the changes on the same stream.
+/// - If that request fails in any way (422 `Invalid` from a 1.33 server or
+///   one before 1.27, 400 from an aggregated API server, 403, a dropped
+///   connection, a stream that ends before the bookmark), it lists instead
+///   (paged, as [`Api::list`]) and watches from the list's
+///   `resourceVersion` with `allowWatchBookmarks`, and keeps listing for
+///   the rest of its life: the refusal is remembered, not retried. `-v=4`
+///   logs the fallback. [`watch_list(false)`](Watcher::watch_list), or
+///   [`WATCH_LIST_ENV`] (`KUBE_FEATURE_WatchListClient=false`, read as
+///   client-go reads it), starts with the list.
 /// - When a watch ends (the server's `timeoutSeconds`) or drops, it watches
-///   again from the last `resourceVersion` it saw, bookmarks included.
-/// - On `410 Gone`/`Expired` (an `ERROR` event or the HTTP status) it lists
-///   again: `Init` ... `InitDone`.
+///   again from the last `resourceVersion` it saw, bookmarks included: no
+///   new list, no new initial events.
+/// - On `410 Gone`/`Expired` (an `ERROR` event or the HTTP status) it gets
+///   the state again, by a streaming watch or a list as above: `Init` ...
+///   `InitDone`.
 /// - A failure that may pass (a connection error, a timeout, `429`, `5xx`, a
 ///   stream cut short) is retried after a backoff of 0.5 s doubling up to
 ///   30 s, with up to 50% jitter (or the server's `Retry-After`, if longer).
@@ -96,6 +119,49 @@ impl<T> Event<T> {
 /// (jittered), so a read waits at most that plus
 /// [`WATCH_IDLE_GRACE`](crate::watch::WATCH_IDLE_GRACE) for a connection
 /// that died silently.
+///
+/// A list reads the latest state (a consistent read from etcd) unless the
+/// [`ListParams`] give a `resourceVersion` (first list only) or
+/// [`list_from_watch_cache`](Watcher::list_from_watch_cache) asks for
+/// `resourceVersion=0`, as a waiter should.
+///
+/// Whichever way the state came, the events are the same. Here against a
+/// server that refuses WatchList (as a 1.33 one does by default): the
+/// first watcher asks for a stream, is refused and lists; the second lists
+/// at once.
+///
+/// ```
+/// # fn main() -> kapi::Result<()> {
+/// use kapi::watcher::Event;
+///
+/// # let server = kapi_fake::FakeApiServer::start();
+/// # server.set_watch_list(kapi_fake::WatchList::Disabled);
+/// # let config = kapi::Config::new(server.url())
+/// #     .with_ca_file(kapi_fake::fixtures_dir().join("pki/ca.crt"))?
+/// #     .with_token(server.token());
+/// # let client = kapi::Client::new(config)?;
+/// let ds = client.api(client.resolve("ds")?).namespace("test");
+/// let params = kapi::ListParams::default().fields("metadata.name=gateway");
+/// let mut streamed = ds.watcher::<serde_json::Value>(params.clone());
+/// let mut listed = ds.watcher::<serde_json::Value>(params).watch_list(false);
+/// for watcher in [&mut streamed, &mut listed] {
+///     assert_eq!(watcher.next().transpose()?, Some(Event::Init));
+///     match watcher.next().transpose()? {
+///         Some(Event::InitApply(ds)) => assert_eq!(ds["metadata"]["name"], "gateway"),
+///         other => panic!("{other:?}"),
+///     }
+///     assert_eq!(watcher.next().transpose()?, Some(Event::InitDone));
+/// }
+/// assert!(!streamed.uses_watch_list());
+/// # let queries: Vec<String> = server.requests().iter().map(|r| r.query_string()).collect();
+/// # assert!(queries[0].starts_with(
+/// #     "watch=1&fieldSelector=metadata.name=gateway&sendInitialEvents=true\
+/// #      &resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds="
+/// # ), "{queries:?}");
+/// # assert_eq!(queries[1..], ["fieldSelector=metadata.name=gateway&limit=500"; 2], "{queries:?}");
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// ```no_run
 /// use kapi::watcher::Event;
@@ -132,6 +198,12 @@ pub struct Watcher<T> {
     /// Whether any watch event arrived since the last list: a `410` right
     /// after a list counts as a failure, so relisting cannot loop fast.
     progressed: bool,
+    /// Get the state with a streaming watch (`sendInitialEvents`) rather
+    /// than a list: on unless turned off, until the first refusal.
+    watch_list: bool,
+    /// Lists with `resourceVersion=0` (the watch cache) when the caller
+    /// gave none.
+    list_from_cache: bool,
     _object: PhantomData<fn() -> T>,
 }
 
@@ -143,21 +215,27 @@ enum State {
         head: Option<Value>,
     },
     Watch,
+    /// `initial`: a streaming watch before its initial-events-end bookmark.
     Watching {
         stream: Box<WatchStream<Value>>,
         opened: Instant,
         events: u64,
+        initial: bool,
     },
     Done,
 }
 
 impl Api {
-    /// A [`Watcher`] over the collection in scope: list with `params`
-    /// (selectors, page size, `Accept`; its `resourceVersion` applies to the
-    /// first list only), then watch with the same selectors.
+    /// A [`Watcher`] over the collection in scope: the current state by a
+    /// streaming watch or a list with `params` (selectors, page size,
+    /// `Accept`; its `resourceVersion` applies to the first one only), then
+    /// watch with the same selectors.
     ///
     /// With a Table `Accept`, each object is a one-row `Table`, for list
-    /// pages and watch events alike.
+    /// pages and watch events alike. Every object from a list carries the
+    /// column definitions; of the events of one watch request (the initial
+    /// events of a streaming watch too), only the first does, as the
+    /// server sends them.
     pub fn watcher<T: DeserializeOwned + 'static>(&self, params: ListParams) -> Watcher<T> {
         let mut params = params;
         let first_list_rv = params.resource_version.take();
@@ -172,6 +250,8 @@ impl Api {
             resource_version: None,
             failures: 0,
             progressed: false,
+            watch_list: watch_list::enabled(),
+            list_from_cache: false,
             _object: PhantomData,
         }
     }
@@ -198,8 +278,32 @@ impl<T: DeserializeOwned + 'static> Watcher<T> {
         self
     }
 
-    /// The `resourceVersion` the next watch starts from: the list's, then
-    /// the last event's or bookmark's.
+    /// Starts with a streaming watch (`true`, the default unless
+    /// [`WATCH_LIST_ENV`] is false) or with a list (`false`).
+    pub fn watch_list(mut self, enabled: bool) -> Self {
+        self.watch_list = enabled;
+        self
+    }
+
+    /// Whether the state is got (next time) by a streaming watch: false
+    /// when turned off, and after the server refused one.
+    pub fn uses_watch_list(&self) -> bool {
+        self.watch_list
+    }
+
+    /// Lists (when it lists: WatchList off or refused) with
+    /// `resourceVersion=0`, from the API server's watch cache, as
+    /// client-go's reflector does: cheap for the server, and possibly a
+    /// little stale, which a waiter does not mind, since the watch that
+    /// follows brings every later change. A `resourceVersion` in the
+    /// [`ListParams`] still wins for the first list.
+    pub fn list_from_watch_cache(mut self) -> Self {
+        self.list_from_cache = true;
+        self
+    }
+
+    /// The `resourceVersion` the next watch starts from: the list's (or the
+    /// initial-events-end bookmark's), then the last event's or bookmark's.
     pub fn resource_version(&self) -> Option<&str> {
         self.resource_version.as_deref()
     }
@@ -288,6 +392,83 @@ impl<T: DeserializeOwned + 'static> Watcher<T> {
         }
     }
 
+    /// Opens the streaming watch that replaces a list; `None` (and lists
+    /// from now on) when it fails.
+    fn open_watch_list(&mut self) -> Option<WatchStream<Value>> {
+        let params = watch_list::params(self.watch_params(), self.first_list_rv.clone());
+        match self.api.watch::<Value>(&params) {
+            Ok(stream) => {
+                self.first_list_rv = None;
+                Some(stream)
+            }
+            Err(e) => {
+                self.refused(Some(&e));
+                None
+            }
+        }
+    }
+
+    /// Gives the streaming start up for good, with a `-v=4` note.
+    fn refused(&mut self, error: Option<&Error>) {
+        self.watch_list = false;
+        let resource = self.api.resource().group_resource();
+        self.api.client().note(
+            4,
+            &watch_list::fallback_note(&resource, &watch_list::reason(error)),
+        );
+    }
+
+    /// The next step of a streaming watch before its initial-events-end
+    /// bookmark: an event to yield, or `None` to go on from `self.state`
+    /// (a bookmark without the annotation, or a failure: then a list).
+    fn initial_event(
+        &mut self,
+        mut stream: Box<WatchStream<Value>>,
+        opened: Instant,
+        events: u64,
+    ) -> Option<Result<Event<T>>> {
+        let event = match stream.next() {
+            Some(Ok(event)) => event,
+            _ if self.remaining().is_some_and(|left| left.is_zero()) => {
+                // Ended by the deadline (`until`): nothing was refused.
+                self.state = State::Done;
+                return None;
+            }
+            failed => {
+                // An error, or the end, before the state was complete: list
+                // instead (a second `Init` starts the set over).
+                let error = failed.and_then(Result::err);
+                self.refused(error.as_ref());
+                self.state = State::Relist;
+                return None;
+            }
+        };
+        self.failures = 0;
+        let step = watch_list::initial(event);
+        self.state = State::Watching {
+            stream,
+            opened,
+            events: events + 1,
+            initial: !matches!(step, Initial::Done(_)),
+        };
+        match step {
+            Initial::Apply(o) => Some(self.typed(o).map(Event::InitApply)),
+            Initial::Deleted(o) => Some(self.typed(o).map(Event::Deleted)),
+            Initial::Done(rv) => {
+                if !rv.is_empty() {
+                    self.resource_version = Some(rv);
+                }
+                Some(Ok(Event::InitDone))
+            }
+            Initial::Bookmark(rv) => {
+                if !rv.is_empty() {
+                    self.resource_version = Some(rv);
+                }
+                None
+            }
+        }
+    }
+
     fn note(&mut self, object: &Value) {
         if let Some(rv) = resource_version_of(object).filter(|rv| !rv.is_empty()) {
             self.resource_version = Some(rv.to_string());
@@ -310,9 +491,23 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<T> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Done => return None,
                 State::Relist => {
-                    let mut params = self.params.clone();
-                    params.resource_version = self.first_list_rv.take();
                     self.progressed = false;
+                    if self.watch_list {
+                        if let Some(stream) = self.open_watch_list() {
+                            self.state = State::Watching {
+                                stream: Box::new(stream),
+                                opened: Instant::now(),
+                                events: 0,
+                                initial: true,
+                            };
+                            return Some(Ok(Event::Init));
+                        }
+                    }
+                    let mut params = self.params.clone();
+                    params.resource_version = self
+                        .first_list_rv
+                        .take()
+                        .or_else(|| self.list_from_cache.then(|| "0".to_string()));
                     self.state = State::Listing {
                         pager: Box::new(self.api.list(params)),
                         head: None,
@@ -368,6 +563,7 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<T> {
                             stream: Box::new(stream),
                             opened: Instant::now(),
                             events: 0,
+                            initial: false,
                         }
                     }
                     Err(e) if e.is_gone() => {
@@ -382,9 +578,20 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<T> {
                     }
                 },
                 State::Watching {
+                    stream,
+                    opened,
+                    events,
+                    initial: true,
+                } => {
+                    if let Some(event) = self.initial_event(stream, opened, events) {
+                        return Some(event);
+                    }
+                }
+                State::Watching {
                     mut stream,
                     opened,
                     events,
+                    initial: false,
                 } => match stream.next() {
                     Some(Ok(event)) => {
                         self.failures = 0;
@@ -413,6 +620,7 @@ impl<T: DeserializeOwned + 'static> Iterator for Watcher<T> {
                             stream,
                             opened,
                             events: events + 1,
+                            initial: false,
                         };
                         if event.is_some() {
                             return event;
@@ -453,6 +661,7 @@ impl<T> std::fmt::Debug for Watcher<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Watcher")
             .field("resource", &self.api.resource().group_resource())
+            .field("watch_list", &self.watch_list)
             .field("resource_version", &self.resource_version)
             .field("failures", &self.failures)
             .finish_non_exhaustive()

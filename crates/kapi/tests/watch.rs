@@ -1,6 +1,11 @@
 //! The watch stream and the list-then-watch [`kapi::Watcher`] against the
 //! TLS fake API server, with watch answers mounted per test (each a whole
 //! body: the stream ends where the body ends).
+//!
+//! The server refuses WatchList, as a 1.33 one does: each watcher's
+//! streaming start is refused once, and what these tests look at is the
+//! list and watches that follow. The streaming start itself is in
+//! `watch_list.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -8,10 +13,17 @@ use kapi::watcher::Event;
 use kapi::{Client, Config, ListParams, WatchEvent, WatchParams};
 use kapi_fake::wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use kapi_fake::wiremock::{Mock, ResponseTemplate};
-use kapi_fake::{FakeApiServer, Recorded};
+use kapi_fake::{FakeApiServer, Recorded, WatchList};
 use serde_json::{json, Value};
 
 const DS: &str = "/apis/apps/v1/namespaces/test/daemonsets";
+
+/// A fake that refuses `sendInitialEvents` (422, as 1.33 does).
+fn start() -> FakeApiServer {
+    FakeApiServer::builder()
+        .watch_list(WatchList::Disabled)
+        .build()
+}
 
 fn client(server: &FakeApiServer) -> Client {
     let config = Config::new(server.url())
@@ -76,11 +88,16 @@ fn mount_watch(server: &FakeApiServer, rv: &str, response: ResponseTemplate) {
     );
 }
 
+/// The watches, but for the refused streaming start.
 fn watches(server: &FakeApiServer) -> Vec<Recorded> {
     server
         .requests()
         .into_iter()
-        .filter(|r| r.path == DS && r.query_param("watch") == Some("1"))
+        .filter(|r| {
+            r.path == DS
+                && r.query_param("watch") == Some("1")
+                && r.query_param("sendInitialEvents").is_none()
+        })
         .collect()
 }
 
@@ -100,7 +117,7 @@ fn ready(event: &Event<Value>) -> Option<u64> {
 
 #[test]
 fn a_watch_request_streams_typed_events_with_its_parameters() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_watch(
         &server,
@@ -137,7 +154,7 @@ fn a_watch_request_streams_typed_events_with_its_parameters() {
 
 #[test]
 fn watcher_lists_then_resumes_from_the_last_resource_version_bookmarks_included() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[ds("90", 19)]), 1);
     mount_watch(
@@ -173,11 +190,18 @@ fn watcher_lists_then_resumes_from_the_last_resource_version_bookmarks_included(
         assert!((230..=290).contains(&timeout), "{timeout}");
     }
     assert_eq!(watches[1].query_param("resourceVersion"), Some("105"));
+    // Asked for a stream once, then listed; no second try.
+    let streams = server
+        .requests()
+        .iter()
+        .filter(|r| r.query_param("sendInitialEvents").is_some())
+        .count();
+    assert_eq!(streams, 1);
 }
 
 #[test]
 fn a_stream_cut_mid_event_resumes_from_the_last_event() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[ds("90", 19)]), 1);
     let cut = events(&[("MODIFIED", ds("101", 19))]) + r#"{"type":"MODIFIED","object":{"meta"#;
@@ -198,7 +222,7 @@ fn a_stream_cut_mid_event_resumes_from_the_last_event() {
 
 #[test]
 fn gone_as_an_error_event_relists() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[ds("90", 19)]), 1);
     mount_list(&server, list_body("200", &[ds("190", 20)]), 1);
@@ -222,7 +246,7 @@ fn gone_as_an_error_event_relists() {
 
 #[test]
 fn gone_as_an_http_status_relists() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[ds("90", 19)]), 1);
     mount_list(&server, list_body("200", &[ds("190", 20)]), 1);
@@ -247,7 +271,7 @@ fn gone_as_an_http_status_relists() {
 
 #[test]
 fn forbidden_is_yielded_at_once_and_ends_the_watcher() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[]), 1);
     let forbidden = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
@@ -270,7 +294,7 @@ fn forbidden_is_yielded_at_once_and_ends_the_watcher() {
 
 #[test]
 fn a_failing_server_is_given_up_on_after_backing_off() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[]), 1);
     mount_watch(&server, "100", ResponseTemplate::new(503));
@@ -297,7 +321,7 @@ fn a_failing_server_is_given_up_on_after_backing_off() {
 
 #[test]
 fn watches_that_end_at_once_back_off_instead_of_spinning() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[]), 1);
     mount_watch(&server, "100", ok(String::new()));
@@ -315,7 +339,7 @@ fn watches_that_end_at_once_back_off_instead_of_spinning() {
 
 #[test]
 fn a_deadline_ends_the_watcher_and_bounds_each_watch() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     mount_list(&server, list_body("100", &[]), 1);
     mount_watch(&server, "100", ok(String::new()));
@@ -333,7 +357,7 @@ fn a_deadline_ends_the_watcher_and_bounds_each_watch() {
 /// The fake's own watch: a live chunked stream, written as things change.
 #[test]
 fn a_live_stream_delivers_each_change_as_it_happens_and_a_cut_is_an_error() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     let api = client.api(kapi::builtin("ds").unwrap()).namespace("test");
     let rv = server.resource_version();
@@ -365,7 +389,7 @@ fn a_live_stream_delivers_each_change_as_it_happens_and_a_cut_is_an_error() {
 
 #[test]
 fn a_watch_from_a_compacted_resource_version_gets_gone() {
-    let server = FakeApiServer::start();
+    let server = start();
     let client = client(&server);
     let api = client.api(kapi::builtin("ds").unwrap()).namespace("test");
     let old = server.resource_version();

@@ -283,7 +283,10 @@ impl<'a> Waiter<'a> {
             Some(name) => Some(format!("metadata.name={name}")),
             None => target.field_selector.clone(),
         };
-        let watcher = api.watcher::<Value>(params).until(self.deadline);
+        let watcher = api
+            .watcher::<Value>(params)
+            .list_from_watch_cache()
+            .until(self.deadline);
         for event in watcher {
             let event = match event {
                 Ok(event) => event,

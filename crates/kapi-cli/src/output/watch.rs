@@ -137,6 +137,21 @@ impl WatchPrinter {
         Ok(())
     }
 
+    /// Takes note of `object` without printing it (an object of the initial
+    /// state under `--watch-only`, or one unchanged after a relist): the
+    /// column definitions of a Table, which only the first event of a
+    /// watch carries, so the first row printed later still has a header.
+    pub fn skip(&mut self, object: &Value) {
+        if let Style::Table { columns, .. } = &mut self.style {
+            if let Some(defs) = object["columnDefinitions"]
+                .as_array()
+                .filter(|d| !d.is_empty())
+            {
+                columns.clone_from(defs);
+            }
+        }
+    }
+
     /// Prints the rows [`queue`](Self::queue) gathered.
     pub fn flush_queued(&mut self, out: &mut dyn Write) -> Result<()> {
         if let Style::Table { table, queued, .. } = &mut self.style {
@@ -213,8 +228,14 @@ impl WatchPrinter {
                 .as_array()
                 .filter(|d| !d.is_empty())
                 .cloned();
-            if let Some(defs) = defs {
-                *columns = defs;
+            match defs {
+                Some(defs) => *columns = defs,
+                // The first row printed, from an event after the one that
+                // carried the definitions (see `skip`).
+                None if !*started && !columns.is_empty() && page["kind"] == "Table" => {
+                    page["columnDefinitions"] = Value::Array(columns.clone());
+                }
+                None => {}
             }
             if self.events {
                 add_event_columns(&mut page, event, *namespace, !*started);
@@ -389,6 +410,22 @@ mod tests {
             "EVENT   NAMESPACE   NAME      READY\n\
              ADDED   test        gateway   19\n\
              MODIFIED   test        gateway   20\n"
+        );
+    }
+
+    #[test]
+    fn rows_not_printed_still_give_the_header_to_the_first_that_is() {
+        // `--watch-only` on one stream: the initial event (with the column
+        // definitions) is not shown, the next one (without) is.
+        let format = Format::parse(None, true).ok().unwrap();
+        let mut p = WatchPrinter::new(format, ds(), TableOptions::default(), true);
+        let mut out = Vec::new();
+        p.skip(&table_event("gateway", 19, true));
+        p.print("MODIFIED", &table_event("gateway", 20, false), &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "EVENT      NAME      READY\nMODIFIED   gateway   20\n"
         );
     }
 

@@ -237,6 +237,8 @@ fn watch_once(list: serde_json::Value, event: serde_json::Value, extra: &[&str])
             .with_priority(6),
     );
     kapi(&server)
+        // The mocks are a list and a watch: no streaming start.
+        .env("KUBE_FEATURE_WatchListClient", "false")
         .args(["get", "pods", "-w", "--request-timeout=2s"])
         .args(extra)
         .output()

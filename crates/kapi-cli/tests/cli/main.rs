@@ -22,4 +22,5 @@ mod stream;
 mod util;
 mod wait;
 mod watch;
+mod watch_list;
 mod write;

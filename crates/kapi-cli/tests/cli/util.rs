@@ -21,6 +21,7 @@ const SCRUBBED: &[&str] = &[
     "NO_PROXY",
     "no_proxy",
     "RUST_BACKTRACE",
+    "KUBE_FEATURE_WatchListClient",
 ];
 
 /// `kapi` with a clean environment and no server configured.

@@ -65,20 +65,19 @@ fn jsonpath_wait_ends_when_the_daemonset_becomes_ready() {
             .contains("waiting for daemonset.apps/gateway: {.status.numberReady}=19, want 20 (0s)"),
         "{stderr}"
     );
-    // One list, then a watch from its resourceVersion with bookmarks.
+    // One streaming watch (the state, then the changes) with bookmarks,
+    // and no list.
     let requests = server.requests();
-    let list = requests.iter().find(|r| is_list(r, DS_LIST)).unwrap();
-    assert_eq!(
-        list.query_param("fieldSelector"),
-        Some("metadata.name=gateway")
-    );
+    assert!(!requests.iter().any(|r| is_list(r, DS_LIST)));
     let watch = requests.iter().find(|r| is_watch(r, DS_LIST)).unwrap();
+    assert_eq!(watch.query_param("sendInitialEvents"), Some("true"));
     assert_eq!(
         watch.query_param("fieldSelector"),
         Some("metadata.name=gateway")
     );
     assert_eq!(watch.query_param("allowWatchBookmarks"), Some("true"));
-    assert!(watch.query_param("resourceVersion").is_some());
+    // The latest state (a consistent read), not the watch cache's.
+    assert_eq!(watch.query_param("resourceVersion"), None);
 }
 
 #[test]
@@ -255,15 +254,10 @@ fn a_dropped_stream_resumes_from_the_last_resource_version() {
         watches[1].query_param("resourceVersion"),
         Some(seen_rv.as_str())
     );
-    // Resumed, not relisted.
-    assert_eq!(
-        server
-            .requests()
-            .iter()
-            .filter(|r| is_list(r, DS_LIST))
-            .count(),
-        1
-    );
+    // Resumed, not relisted: no list, no second initial state.
+    let requests = server.requests();
+    assert!(!requests.iter().any(|r| is_list(r, DS_LIST)));
+    assert_eq!(watches[1].query_param("sendInitialEvents"), None);
 }
 
 #[test]
@@ -286,8 +280,11 @@ fn an_expired_resource_version_relists() {
     );
     server.compact_now();
     server.drop_watches();
-    let lists = wait_for_requests(&server, 2, |r| is_list(r, DS_LIST));
-    assert_eq!(lists.len(), 2);
+    // The state again: a second streaming watch.
+    let states = wait_for_requests(&server, 2, |r| {
+        is_watch(r, DS_LIST) && r.query_param("sendInitialEvents").is_some()
+    });
+    assert_eq!(states.len(), 2);
     watching(&server, 1);
     server.update(DS, json!({"status": {"numberReady": 20}}));
     let (status, stdout, stderr) = wait.finish();

@@ -118,6 +118,7 @@ fn jsonpath_and_name_print_per_event() {
 #[test]
 fn a_dropped_watch_resumes_without_printing_twice() {
     let server = FakeApiServer::start();
+    let rv = server.resource_version();
     let get = Running::start(
         &server,
         &["get", "ds", "-w", "-o", "name", "--output-watch-events"],
@@ -130,16 +131,16 @@ fn a_dropped_watch_resumes_without_printing_twice() {
     watching(&server);
     server.update(DS, json!({"status": {"numberReady": 20}}));
     assert_eq!(get.line(), "daemonset.apps/gateway");
-    // The resumed watch asked for events after the list: nothing repeated.
+    // The resumed watch asked for events after the initial state (the
+    // streaming watch's end marker): nothing repeated.
     let watches: Vec<_> = server
         .requests()
         .into_iter()
         .filter(|r| r.query_param("watch") == Some("1"))
         .collect();
-    assert_eq!(
-        watches[1].query_param("resourceVersion"),
-        watches[0].query_param("resourceVersion")
-    );
+    assert_eq!(watches[0].query_param("sendInitialEvents"), Some("true"));
+    assert_eq!(watches[1].query_param("sendInitialEvents"), None);
+    assert_eq!(watches[1].query_param("resourceVersion"), Some(rv.as_str()));
 }
 
 #[test]

@@ -807,17 +807,22 @@ fn delete_waits_until_the_object_is_gone_and_times_out_like_kubectl() {
         started.elapsed()
     );
     assert!(server.object(pod).is_none());
-    // On a watch, not by polling: one list and one watch after the DELETE.
+    // On a watch, not by polling: one streaming watch (the state, then
+    // the deletion) after the DELETE.
     let after_delete: Vec<Recorded> = server
         .requests()
         .into_iter()
         .skip_while(|r| r.method != "DELETE")
         .skip(1)
         .collect();
-    assert_eq!(after_delete.len(), 2, "{after_delete:?}");
-    assert_eq!(after_delete[1].query_param("watch"), Some("1"));
+    assert_eq!(after_delete.len(), 1, "{after_delete:?}");
+    assert_eq!(after_delete[0].query_param("watch"), Some("1"));
     assert_eq!(
-        after_delete[1].query_param("fieldSelector"),
+        after_delete[0].query_param("sendInitialEvents"),
+        Some("true")
+    );
+    assert_eq!(
+        after_delete[0].query_param("fieldSelector"),
         Some("metadata.name=gateway-x7k2p")
     );
 

@@ -17,12 +17,13 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kapi_fake::{fixtures_dir, FakeApiServer};
+use kapi_fake::{fixtures_dir, FakeApiServer, WatchList};
 use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
                       [--now RFC3339] [--many-pods N] [--legacy-discovery]
                       [--without-api GROUP/VERSION]... [--endless-log NS/POD/CONTAINER]...
+                      [--watch-list MODE]
                       [--foreground]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
@@ -39,7 +40,9 @@ Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
   --without-api GV    do not serve the built-in GV (policy/v1), repeatable
   --endless-log NS/POD/CONTAINER
                       `logs -f` of that container never ends (numbered lines,
-                      as fast as they are read), repeatable";
+                      as fast as they are read), repeatable
+  --watch-list MODE   sendInitialEvents watches: enabled (default), disabled
+                      (422, a 1.33 server), bad-request (400), ignored";
 
 fn main() -> ExitCode {
     match run() {
@@ -80,6 +83,17 @@ fn run() -> Result<(), String> {
             "--without-api" => {
                 let gv = args.next().ok_or("--without-api needs a GROUP/VERSION")?;
                 builder = builder.without_api(&gv);
+            }
+            "--watch-list" => {
+                let mode = args.next().ok_or("--watch-list needs a MODE")?;
+                let mode = match mode.as_str() {
+                    "enabled" => WatchList::Enabled,
+                    "disabled" => WatchList::Disabled,
+                    "bad-request" => WatchList::BadRequest,
+                    "ignored" => WatchList::Ignored,
+                    _ => return Err(format!("--watch-list: unknown mode '{mode}'")),
+                };
+                builder = builder.watch_list(mode);
             }
             "--foreground" => foreground = true,
             "--endless-log" => {

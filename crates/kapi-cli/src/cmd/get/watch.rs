@@ -2,12 +2,16 @@
 //! reports it, each printed and flushed as it arrives.
 //!
 //! kubectl lists, then watches from the list's `resourceVersion`, and ends
-//! when the server closes the watch (or on `410 Gone`). kapi runs the same
-//! list and watch through [`kapi::Watcher`], which resumes a closed or
-//! dropped watch from the last `resourceVersion` and relists after
-//! `410 Gone`; after a relist, only what changed meanwhile is printed
-//! (objects gone meanwhile as `DELETED` rows with what is known of them).
-//! The command ends on an error, on Ctrl-C, or after `--request-timeout`.
+//! when the server closes the watch (or on `410 Gone`). kapi gets the
+//! same objects and events through [`kapi::Watcher`]: one streaming watch
+//! (`sendInitialEvents`, as client-go 1.35's informers start) whose initial
+//! events are printed as the list would be, else (a server that refuses it, or
+//! `KUBE_FEATURE_WatchListClient=false`) kubectl's list and watch. It
+//! resumes a closed or dropped watch from the last `resourceVersion` and
+//! gets the state again after `410 Gone`; after that, only what changed
+//! meanwhile is printed (objects gone meanwhile as `DELETED` rows with what
+//! is known of them). The command ends on an error, on Ctrl-C, or after
+//! `--request-timeout`.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -68,10 +72,12 @@ pub(in crate::cmd) fn run(
     let mut listed = false;
     for event in watcher {
         match event? {
-            Event::Init if listed => relisted = Some(HashSet::new()),
+            // A relist, or a start over after a first state that failed
+            // part way (objects already shown): print changes.
+            Event::Init if listed || !known.is_empty() => relisted = Some(HashSet::new()),
             Event::InitApply(object) => {
                 let (key, rv) = identity(&object);
-                let shown = if !listed {
+                let shown = if relisted.is_none() {
                     (!watch.watch_only).then_some("ADDED")
                 } else {
                     match known.get(&key) {
@@ -80,8 +86,9 @@ pub(in crate::cmd) fn run(
                         Some(_) => None,
                     }
                 };
-                if let Some(event) = shown {
-                    printer.queue(event, &object, &mut out)?;
+                match shown {
+                    Some(event) => printer.queue(event, &object, &mut out)?,
+                    None => printer.skip(&object),
                 }
                 if let Some(seen) = &mut relisted {
                     seen.insert(key.clone());
