@@ -91,6 +91,25 @@ expect "a missing object is NotFound with exit code 1" 1 \
     'Error from server (NotFound): configmaps "kapi-does-not-exist" not found' \
     "$KAPI" get configmap kapi-does-not-exist
 
+# --- Issue 14: kapi wait as the initContainer tool --------------------------
+# Several targets in one process (a Job, and the ready endpoints of a
+# Service, from its EndpointSlices), a comparison, a Job that fails (exit 4
+# as soon as it has failed, not a timeout), a 403 that names the RBAC rule
+# (exit 5), and k8s-wait-for's argument forms (kapi wait-for).
+expect "wait for a Job and a Service's ready endpoints in one process" 0 \
+    "service/gateway condition met" \
+    "$KAPI" wait job/setup --for=condition=Complete --and svc/gateway --for=endpoints --timeout=180s
+expect "wait for at least one ready gateway pod (jsonpath >=)" 0 "daemonset.apps/gateway condition met" \
+    "$KAPI" wait ds/gateway '--for=jsonpath={.status.numberReady}>=1' --timeout=180s
+expect "a Job that fails ends the wait at once (exit 4)" 4 \
+    "jobs/fails can no longer meet condition=Complete: the Job has failed" \
+    "$KAPI" wait job/fails --for=condition=Complete --timeout=180s
+expect "a forbidden wait exits 5 with the RBAC rule it needs" 5 'resourceNames: ["kapi-none"]' \
+    "$KAPI" wait secret/kapi-none -n kube-system --for=create --timeout=30s
+expect "k8s-wait-for's service form (kapi wait-for)" 0 "service/gateway condition met" \
+    "$KAPI" wait-for service gateway --timeout=180s
+# --- end of issue 14 ----------------------------------------------------------
+
 if example=$(command -v incluster); then
     expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" "$example"
 fi

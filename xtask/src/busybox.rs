@@ -7,7 +7,9 @@
 //! kubelet's layout under `/var/run/secrets/kubernetes.io/serviceaccount`.
 //! `KAPI_SERVICEACCOUNT_DIR` is not set: kapi finds the files where a pod has
 //! them. The scenario runs twice: with `KUBERNETES_SERVICE_HOST=127.0.0.1`,
-//! and with `kubernetes.default.svc` resolved through `/etc/hosts`.
+//! and with `kubernetes.default.svc` resolved through `/etc/hosts`. Then
+//! the `FROM scratch` layout (`ci/Dockerfile.scratch`) is tried the same way
+//! (`scratch.rs`).
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -44,8 +46,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let binaries = dist::build_static(&["kapi"], &["incluster"])?;
     let server = FakeApiServer::start();
     seed(&server);
-    let root = tempdir()?;
-    let result = (|| {
+    let root = tempdir("kapi-busybox-root")?;
+    let result = (|| -> Result<()> {
         build_root(&root, &binaries, &server, sudo)?;
         for host in ["127.0.0.1", "kubernetes.default.svc"] {
             scenario(&root, host, server.port(), sudo)?;
@@ -53,13 +55,19 @@ pub fn run(args: &[String]) -> Result<()> {
         Ok(())
     })();
     let _ = std::fs::remove_dir_all(&root);
-    result
+    result?;
+    let kapi = binaries
+        .iter()
+        .find(|b| b.file_name().is_some_and(|n| n == "kapi"))
+        .context("the kapi binary")?;
+    crate::scratch::run(&server, kapi, sudo)
 }
 
 /// What the scenario expects besides the fixtures: the pod it runs in
-/// (`$HOSTNAME`) and a finished Job `setup`, as ci/manifests/ create them
-/// in kind.
-fn seed(server: &FakeApiServer) {
+/// (`$HOSTNAME`), a finished Job `setup` and a failed Job `fails`, as
+/// ci/manifests/ create them in kind (the Service `gateway` and its
+/// EndpointSlice are fixtures).
+pub fn seed(server: &FakeApiServer) {
     server.put_object(
         &format!("/api/v1/namespaces/test/pods/{SCENARIO_POD}"),
         json!({
@@ -78,6 +86,18 @@ fn seed(server: &FakeApiServer) {
             "status": {"succeeded": 1, "conditions": [
                 {"type": "SuccessCriteriaMet", "status": "True"},
                 {"type": "Complete", "status": "True"}
+            ]}
+        }),
+    );
+    server.put_object(
+        "/apis/batch/v1/namespaces/test/jobs/fails",
+        json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "fails", "namespace": "test"},
+            "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "fails", "image": "busybox:1.37"}]}}},
+            "status": {"failed": 1, "conditions": [
+                {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"},
+                {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}
             ]}
         }),
     );
@@ -119,7 +139,7 @@ fn privilege() -> std::result::Result<&'static [&'static str], String> {
 }
 
 /// Runs `program args` with the privilege prefix, printing it first.
-fn privileged(dir: &Path, sudo: &[&str], program: &str, args: &[&str]) -> Result<()> {
+pub fn privileged(dir: &Path, sudo: &[&str], program: &str, args: &[&str]) -> Result<()> {
     match sudo.split_first() {
         None => crate::cmd::run(dir, program, args),
         Some((first, rest)) => {
@@ -131,8 +151,9 @@ fn privileged(dir: &Path, sudo: &[&str], program: &str, args: &[&str]) -> Result
     }
 }
 
-fn tempdir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("kapi-busybox-root-{}", std::process::id()));
+/// A fresh directory `/tmp/PREFIX-PID`.
+pub fn tempdir(prefix: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
@@ -179,13 +200,21 @@ fn build_root(
         root.join("etc/hosts"),
         "127.0.0.1 localhost\n127.0.0.1 kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local\n",
     )?;
-    // The kubelet's layout: a timestamped directory, `..data` pointing at
-    // it, and the three names pointing through `..data`.
+    service_account(root, server)
+}
+
+/// The service account under `root` in the kubelet's layout: a timestamped
+/// directory, `..data` pointing at it, and the three names pointing
+/// through `..data`; files 0644, the projected volume's default mode.
+pub fn service_account(root: &Path, server: &FakeApiServer) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let sa = root.join(SA_PATH);
     let data = "..2026_01_01_00_00_00.000000001";
     std::fs::create_dir_all(sa.join(data))?;
     for file in ["token", "ca.crt", "namespace"] {
-        std::fs::copy(server.sa_dir().join(file), sa.join(data).join(file))?;
+        let to = sa.join(data).join(file);
+        std::fs::copy(server.sa_dir().join(file), &to)?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644))?;
         symlink(format!("..data/{file}"), sa.join(file))?;
     }
     symlink(data, sa.join("..data"))?;

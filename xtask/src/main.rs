@@ -9,7 +9,8 @@
 //!   for N seconds (nightly and cargo-fuzz).
 //! - `bench`: wall time and peak RSS, beside curl and kubectl.
 //! - `soak [--minutes N]`: long-running kapi under rotation and faults.
-//! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server.
+//! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server;
+//!   then the `FROM scratch` layout (`ci/Dockerfile.scratch`) the same way.
 //! - `kind [--keep]`: ci/scenario.sh as a Job in a real kind cluster.
 //! - `corpus DIR`: every manifest under DIR through `kapi::manifest`,
 //!   compared with what kubectl would send (opt-in).
@@ -26,6 +27,7 @@ mod fixtures;
 mod fuzz;
 mod kind;
 mod scenario_log;
+mod scratch;
 mod soak;
 mod test;
 
@@ -45,7 +47,8 @@ tasks:
     bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
     soak [--minutes N]    kapi wait and get -w for N minutes (default 10) under token and CA
                           rotation and injected faults; fails on any failed request
-    busybox               run ci/scenario.sh in a busybox root against the fake API server
+    busybox               run ci/scenario.sh in a busybox root against the fake API server,
+                          then kapi alone in a FROM scratch root
     kind [--keep]         run ci/scenario.sh as a Job in a kind cluster (needs docker, kind, kubectl)
     corpus DIR            parse every *.yaml|*.yml|*.json under DIR with kapi::manifest and compare
                           the objects with kubectl create --dry-run=client -o json (if kubectl is installed)

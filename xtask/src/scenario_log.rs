@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 
 /// The steps ci/scenario.sh always runs (the library example is extra).
-pub const MIN_STEPS: usize = 15;
+pub const MIN_STEPS: usize = 20;
 
 /// Succeeds when the log shows at least [`MIN_STEPS`] passing steps, numbered
 /// in order, no failing one, and the closing summary line.

@@ -55,7 +55,9 @@ impl Error {
     /// The exit code of a waiting command (`kapi wait`, `kapi rollout
     /// status`), which tells causes apart where kubectl exits 1 for all:
     /// [`exit::NOT_ALLOWED`] for 401/403, [`exit::UNREACHABLE`] when the
-    /// server could not be reached, else what [`Error::report`] returns.
+    /// server could not be reached, [`exit::TIMED_OUT`] when the command's
+    /// deadline (its `--timeout`) cut a request off, else what
+    /// [`Error::report`] returns.
     pub fn wait_code(&self) -> u8 {
         let Error::Kapi(e) = self else {
             return match self {
@@ -67,6 +69,9 @@ impl Error {
         };
         if e.is_forbidden() || e.is_unauthorized() {
             return exit::NOT_ALLOWED;
+        }
+        if e.is_deadline_exceeded() {
+            return exit::TIMED_OUT;
         }
         let mut e = e;
         while let kapi::Error::GaveUp { last, .. } = e {

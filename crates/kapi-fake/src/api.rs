@@ -384,6 +384,16 @@ impl Api {
             _ => String::new(),
         };
         let verb = verb(&req, name.is_some());
+        // kube-apiserver's RequestInfo: a list or watch whose field selector
+        // names one object is authorized (and refused) as that object, so
+        // that RBAC `resourceNames` can allow it.
+        let authorized_name = name.clone().or_else(|| {
+            let selected = req.param("fieldSelector")?;
+            let selector = crate::field_selector::FieldSelector::parse(selected).ok()?;
+            let one = selector.requires_exact_match("metadata.name")?;
+            let segment = !one.is_empty() && one != "." && one != ".." && !one.contains(['/', '%']);
+            (matches!(verb, "list" | "watch") && segment).then(|| one.to_string())
+        });
         let allowed = req.user.is_master()
             || self.rbac.allows(
                 &req.user.account,
@@ -393,7 +403,7 @@ impl Api {
                     resource: &info.resource,
                     subresource: path.subresource.as_deref(),
                     namespace: &namespace,
-                    name: name.as_deref(),
+                    name: authorized_name.as_deref(),
                 },
             );
         if !allowed {
@@ -404,7 +414,7 @@ impl Api {
                 &info.resource,
                 path.subresource.as_deref(),
                 &namespace,
-                name.as_deref(),
+                authorized_name.as_deref(),
             ));
         }
         let crd = crd.as_deref();

@@ -116,6 +116,15 @@ impl FieldSelector {
             .all(|t| (field_value(object, &t.field) == t.value) == t.equal)
     }
 
+    /// The value `field` must equal, if a term requires that
+    /// (`fields.Selector.RequiresExactMatch`).
+    pub(crate) fn requires_exact_match(&self, field: &str) -> Option<&str> {
+        self.terms
+            .iter()
+            .find(|t| t.equal && t.field == field)
+            .map(|t| t.value.as_str())
+    }
+
     /// Whether the selector matches everything.
     pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()

@@ -37,8 +37,10 @@
 //!   ([`FakeApiServer::endless_log`]);
 //! - **identities and RBAC**: the fixture token is
 //!   `system:serviceaccount:test:kapi`; [`FakeApiServer::add_service_account`]
-//!   makes more, each with [`Rule`]s; `SelfSubjectAccessReview` and
-//!   `SelfSubjectReview` answer from them.
+//!   makes more, each with [`Rule`]s (a list or watch whose field selector
+//!   names one object, `metadata.name=NAME`, is authorized as that object,
+//!   as kube-apiserver does, so `resourceNames` can allow it);
+//!   `SelfSubjectAccessReview` and `SelfSubjectReview` answer from them.
 //!
 //! The clock is fixed at [`DEFAULT_NOW`] (set it with [`Builder::now`] or
 //! [`FakeApiServer::set_now`]), so AGE cells and new objects are

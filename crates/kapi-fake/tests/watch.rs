@@ -350,7 +350,7 @@ fn second_identity_with_only_get_is_forbidden_to_list_and_watch() {
     assert_eq!(watch.status, 403);
     assert_eq!(
         watch.body,
-        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"daemonsets.apps is forbidden: User \\\"system:serviceaccount:test:restricted\\\" cannot watch resource \\\"daemonsets\\\" in API group \\\"apps\\\" in the namespace \\\"test\\\"\",\"reason\":\"Forbidden\",\"details\":{\"group\":\"apps\",\"kind\":\"daemonsets\"},\"code\":403}\n"
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"daemonsets.apps \\\"gateway\\\" is forbidden: User \\\"system:serviceaccount:test:restricted\\\" cannot watch resource \\\"daemonsets\\\" in API group \\\"apps\\\" in the namespace \\\"test\\\"\",\"reason\":\"Forbidden\",\"details\":{\"name\":\"gateway\",\"group\":\"apps\",\"kind\":\"daemonsets\"},\"code\":403}\n"
     );
     let pods = get_as(&server, "/api/v1/namespaces/test/pods/db-0", None, &token);
     assert_eq!(pods.status, 403);

@@ -17,6 +17,7 @@ mod raw;
 mod replace;
 mod version;
 mod wait;
+mod wait_for;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ Commands:
   version        Print the client and server versions
   config         view, current-context, get-contexts: the kubeconfig, read-only
   wait           Wait until objects meet a condition, are created or are deleted
+  wait-for       Wait as k8s-wait-for's wait_for.sh does (pod, job, service NAME|-lSEL)
 
 Global options:
   -n, --namespace NS              Namespace (default: the pod's own, from POD_NAMESPACE
@@ -75,7 +77,8 @@ kubeconfig, the cluster's proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY
 Exec credential plugins run without a terminal and are stopped after KAPI_EXEC_TIMEOUT (60s).
 
 Exit codes: 0 success, 1 error (or 'no' from 'kapi auth can-i'), 2 usage error; for
-'kapi wait' also 3 timed out and 4 a --fail-on condition held.
+'kapi wait' also 3 timed out, 4 a --fail-on condition held or the wait can no longer
+succeed, 5 not allowed (401/403), 6 the API server cannot be reached.
 ";
 
 /// Runs the command line (without the program name).
@@ -113,6 +116,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         .into()),
         ["version"] => version::run(rest),
         ["wait"] => wait::run(rest),
+        ["wait-for"] => wait_for::run(rest),
         [] => {
             // kubectl prints its help and exits 0 when given no command.
             args::parse("", rest, &[])?;

@@ -1,8 +1,11 @@
 //! `--for` and `--fail-on` conditions: parsing kubectl's forms and checking
 //! them against one object (or its absence).
 
-use kapi::jsonpath::{self, JsonPath};
+use kapi::jsonpath::JsonPath;
 use serde_json::Value;
+
+use super::compare::{self, Op};
+use super::lifecycle;
 
 /// One condition, as `--for=...` or `--fail-on=...` gives it.
 #[derive(Debug)]
@@ -20,16 +23,33 @@ pub enum Condition {
         /// The wanted status, e.g. `true`.
         value: String,
     },
-    /// `jsonpath='{expr}'[=VALUE]`: the expression gives exactly one
-    /// scalar, equal to VALUE as text (or, without VALUE, any non-empty
-    /// value).
+    /// `jsonpath='{expr}'[OP VALUE]`: the expression gives exactly one
+    /// scalar that compares with VALUE by OP (`=`, `==`, `!=`, `<`, `<=`,
+    /// `>`, `>=`; see [`compare`]), or, without OP VALUE, any non-empty
+    /// value.
     JsonPath {
         /// The relaxed template, e.g. `{.status.numberReady}`.
         path: JsonPath,
-        /// The wanted value, quotes trimmed.
-        value: Option<String>,
+        /// The operator and the wanted value, quotes trimmed.
+        compare: Option<Comparison>,
+    },
+    /// `reason=NAME`: the object shows that reason (see
+    /// [`lifecycle::reasons`]): `CrashLoopBackOff`, `Evicted`,
+    /// `BackoffLimitExceeded`, ...
+    Reason {
+        /// The reason, compared without case.
+        name: String,
+    },
+    /// `endpoints[=N]`: a Service has at least N ready endpoints in its
+    /// EndpointSlices. Checked by [`super::endpoints`], not on objects.
+    Endpoints {
+        /// N, at least 1.
+        min: u64,
     },
 }
+
+/// The operator and the wanted value of a JSONPath condition.
+pub type Comparison = (Op, String);
 
 /// The result of checking one condition on one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,15 +86,36 @@ impl Condition {
             });
         }
         if let Some(rest) = text.strip_prefix("jsonpath=") {
-            let (expr, value) = split_jsonpath(rest)?;
+            let (expr, compare) = split_jsonpath(rest)?;
             if expr.is_empty() {
                 return Err("jsonpath expression cannot be empty".into());
             }
             let path = JsonPath::parse_relaxed(expr).map_err(|e| e.to_string())?;
             return Ok(Condition::JsonPath {
                 path: path.allow_missing_keys(true),
-                value,
+                compare,
             });
+        }
+        if let Some(name) = text.strip_prefix("reason=") {
+            if name.is_empty() {
+                return Err(format!(
+                    "reason cannot be empty in {text:?}: use e.g. --fail-on=reason=CrashLoopBackOff"
+                ));
+            }
+            return Ok(Condition::Reason {
+                name: name.to_string(),
+            });
+        }
+        if text == "endpoints" {
+            return Ok(Condition::Endpoints { min: 1 });
+        }
+        if let Some(n) = text.strip_prefix("endpoints=") {
+            return match n.parse::<u64>() {
+                Ok(min) if min > 0 => Ok(Condition::Endpoints { min }),
+                _ => Err(format!(
+                    "endpoints wants a number of ready endpoints of at least 1, got {n:?}: use --for=endpoints or --for=endpoints=3"
+                )),
+            };
         }
         Err(format!("unrecognized condition: {text:?}"))
     }
@@ -89,12 +130,24 @@ impl Condition {
                 format!("condition={name}")
             }
             Condition::Status { name, value } => format!("condition={name}={value}"),
-            Condition::JsonPath { path, value: None } => format!("jsonpath={}", path.template()),
             Condition::JsonPath {
                 path,
-                value: Some(v),
-            } => format!("jsonpath={}={v}", path.template()),
+                compare: None,
+            } => format!("jsonpath={}", path.template()),
+            Condition::JsonPath {
+                path,
+                compare: Some((op, v)),
+            } => format!("jsonpath={}{}{v}", path.template(), op.text()),
+            Condition::Reason { name } => format!("reason={name}"),
+            Condition::Endpoints { min: 1 } => "endpoints".into(),
+            Condition::Endpoints { min } => format!("endpoints={min}"),
         }
+    }
+
+    /// Whether the condition is about the object's status conditions or
+    /// reasons, which a finished Job or Pod never changes again.
+    pub fn frozen_when_finished(&self) -> bool {
+        matches!(self, Condition::Status { .. } | Condition::Reason { .. })
     }
 
     /// Checks the condition against an object, or its absence (`None`).
@@ -115,7 +168,11 @@ impl Condition {
             Condition::Delete => Ok(Check::waiting("exists, want it deleted")),
             Condition::Create => Ok(Check::holds("exists")),
             Condition::Status { name, value } => Ok(check_condition(object, name, value)),
-            Condition::JsonPath { path, value } => check_jsonpath(object, path, value.as_deref()),
+            Condition::JsonPath { path, compare } => check_jsonpath(object, path, compare.as_ref()),
+            Condition::Reason { name } => Ok(check_reason(object, name)),
+            Condition::Endpoints { .. } => {
+                Err("--for=endpoints applies to Services only (svc/NAME)".into())
+            }
         }
     }
 }
@@ -136,61 +193,34 @@ impl Check {
     }
 }
 
-/// Splits `EXPR[=VALUE]` on the first `=` that stands alone: not part of
-/// `==`, `!=`, `<=` or `>=`, and not inside `{}`, `[]`, `()` or quotes, so
-/// filters such as `{.status.conditions[?(@.type=="Ready")].status}=True`
-/// keep their operators. The value loses surrounding quotes, as kubectl's.
-fn split_jsonpath(text: &str) -> Result<(&str, Option<String>), String> {
-    const FORMAT: &str = "jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'";
-    let Some(at) = lone_equals(text) else {
+/// Splits `EXPR[OP VALUE]` on the first operator outside `{}`, `[]`,
+/// `()` and quotes (see [`compare::find_op`]), so filters such as
+/// `{.status.conditions[?(@.type=="Ready")].status}=True` keep theirs. The
+/// value loses surrounding quotes, as kubectl's.
+fn split_jsonpath(text: &str) -> Result<(&str, Option<Comparison>), String> {
+    const FORMAT: &str = "jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3, --for=jsonpath='{.status.readyReplicas}'>=3 or --for=jsonpath='{.status.readyReplicas}'";
+    let Some((at, op, len)) = compare::find_op(text) else {
         return Ok((text, None));
     };
-    let (expr, value) = (&text[..at], &text[at + 1..]);
-    if lone_equals(value).is_some() {
+    let (expr, value) = (&text[..at], &text[at + len..]);
+    if compare::find_op(value).is_some() {
         return Err(FORMAT.into());
     }
     let value = value.trim_matches(|c| c == '\'' || c == '"');
     if value.is_empty() {
-        return Err("jsonpath wait has to have a value after equal sign".into());
+        return Err(if op == Op::Eq {
+            "jsonpath wait has to have a value after equal sign".into()
+        } else {
+            format!("jsonpath wait has to have a value after {}", op.text())
+        });
     }
-    Ok((expr, Some(value.to_string())))
-}
-
-/// The byte offset of the first lone `=` outside brackets and quotes.
-fn lone_equals(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) => {
-                if b == b'\\' {
-                    i += 1;
-                } else if b == q {
-                    quote = None;
-                }
-            }
-            None => match b {
-                b'\'' | b'"' if depth > 0 => quote = Some(b),
-                b'{' | b'[' | b'(' => depth += 1,
-                b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-                b'=' if depth == 0 => {
-                    let prev = i.checked_sub(1).map(|p| bytes[p]);
-                    let next = bytes.get(i + 1).copied();
-                    let paired =
-                        matches!(prev, Some(b'=' | b'!' | b'<' | b'>')) || next == Some(b'=');
-                    if !paired {
-                        return Some(i);
-                    }
-                }
-                _ => {}
-            },
-        }
-        i += 1;
+    if op.orders() && compare::parse_number(value).is_none() {
+        return Err(format!(
+            "jsonpath wait: {} compares numbers, and {value:?} is not a number",
+            op.text()
+        ));
     }
-    None
+    Ok((expr, Some((op, value.to_string()))))
 }
 
 /// kubectl's `checkCondition`: the first condition of that type with a
@@ -230,13 +260,18 @@ fn check_condition(object: &Value, name: &str, want: &str) -> Check {
     Check::waiting(format!("condition {name} not set, {wanted}"))
 }
 
-/// kubectl's JSONPath wait: one scalar, compared as `fmt.Sprintf("%v")`
-/// text with spaces trimmed.
-fn check_jsonpath(object: &Value, path: &JsonPath, want: Option<&str>) -> Result<Check, String> {
+/// kubectl's JSONPath wait: one scalar, compared as [`compare::holds`]
+/// says (`=`: `fmt.Sprintf("%v")` text with spaces trimmed, as kubectl).
+fn check_jsonpath(
+    object: &Value,
+    path: &JsonPath,
+    want: Option<&Comparison>,
+) -> Result<Check, String> {
     let results = path.find_results(object).map_err(|e| e.to_string())?;
     let expr = path.template();
     let wanted = match want {
-        Some(v) => format!("want {v}"),
+        Some((Op::Eq, v)) => format!("want {v}"),
+        Some((op, v)) => format!("want {}{v}", op.text()),
         None => "want a value".to_string(),
     };
     let Some(first) = results.first().filter(|r| !r.is_empty()) else {
@@ -249,10 +284,10 @@ fn check_jsonpath(object: &Value, path: &JsonPath, want: Option<&str>) -> Result
         return Err("given jsonpath expression matches more than one value".into());
     }
     let value: &Value = &first[0];
-    let Some(want) = want else {
+    let Some((op, want)) = want else {
         // kubectl accepts any value here, even "" or []; an empty one is
         // not yet what anyone waits for.
-        let text = text_of(value);
+        let text = compare::text_of(value);
         let empty = match value {
             Value::Null => true,
             Value::String(s) => s.is_empty(),
@@ -269,20 +304,28 @@ fn check_jsonpath(object: &Value, path: &JsonPath, want: Option<&str>) -> Result
     if value.is_object() || value.is_array() {
         return Err("jsonpath leads to a nested object or list which is not supported".into());
     }
-    let text = text_of(value);
+    let text = compare::text_of(value);
     let observed = format!("{expr}={}", shown(&text));
-    Ok(if text.trim() == want.trim() {
+    // An explicit null is no value yet, except for kubectl's `=` (which
+    // compares its text, `<nil>`).
+    if value.is_null() && *op != Op::Eq {
+        return Ok(Check::waiting(format!("{observed}, {wanted}")));
+    }
+    Ok(if compare::holds(*op, value, want, expr)? {
         Check::holds(observed)
     } else {
         Check::waiting(format!("{observed}, {wanted}"))
     })
 }
 
-/// A value as Go's `%v` prints what kubectl decoded: `<nil>` for null.
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::Null => "<nil>".into(),
-        other => jsonpath::format_value(other),
+/// `reason=NAME`: where the object shows that reason, if it does.
+fn check_reason(object: &Value, name: &str) -> Check {
+    match lifecycle::reasons(object)
+        .into_iter()
+        .find(|(_, r)| r.eq_ignore_ascii_case(name))
+    {
+        Some((place, reason)) => Check::holds(format!("{place}: {reason}")),
+        None => Check::waiting(format!("reason {name} not shown")),
     }
 }
 
@@ -368,9 +411,9 @@ mod tests {
             ),
         ] {
             match Condition::parse(text).unwrap() {
-                Condition::JsonPath { path, value: v } => {
+                Condition::JsonPath { path, compare } => {
                     assert_eq!(path.template(), template, "{text}");
-                    assert_eq!(v.as_deref(), value, "{text}");
+                    assert_eq!(compare.map(|(_, v)| v).as_deref(), value, "{text}");
                 }
                 other => panic!("{text}: {other:?}"),
             }
@@ -468,6 +511,119 @@ mod tests {
             check_err("jsonpath={.spec}=a", &pod),
             "jsonpath leads to a nested object or list which is not supported"
         );
+    }
+
+    #[test]
+    fn comparisons_parse_with_their_operator() {
+        for (text, template, op, value) in [
+            (
+                "jsonpath={.status.readyReplicas}>=3",
+                "{.status.readyReplicas}",
+                Op::Ge,
+                "3",
+            ),
+            (
+                "jsonpath={.status.readyReplicas}==3",
+                "{.status.readyReplicas}",
+                Op::Eq,
+                "3",
+            ),
+            (
+                "jsonpath=.status.phase!=Pending",
+                "{.status.phase}",
+                Op::Ne,
+                "Pending",
+            ),
+            ("jsonpath={.a}<'10'", "{.a}", Op::Lt, "10"),
+            ("jsonpath={.a}<=0.5", "{.a}", Op::Le, "0.5"),
+            ("jsonpath={.a}>-1", "{.a}", Op::Gt, "-1"),
+            (
+                r#"jsonpath={.status.conditions[?(@.type!="Ready")].status}!=True"#,
+                r#"{.status.conditions[?(@.type!="Ready")].status}"#,
+                Op::Ne,
+                "True",
+            ),
+        ] {
+            match Condition::parse(text).unwrap() {
+                Condition::JsonPath {
+                    path,
+                    compare: Some((o, v)),
+                } => {
+                    assert_eq!((path.template(), o, &*v), (template, op, value), "{text}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            Condition::parse("jsonpath={.status.readyReplicas}>=3")
+                .unwrap()
+                .describe(),
+            "jsonpath={.status.readyReplicas}>=3"
+        );
+        assert_eq!(
+            Condition::parse("jsonpath={.a}>=three").unwrap_err(),
+            r#"jsonpath wait: >= compares numbers, and "three" is not a number"#
+        );
+        assert_eq!(
+            Condition::parse("jsonpath={.a}!=").unwrap_err(),
+            "jsonpath wait has to have a value after !="
+        );
+        assert!(Condition::parse("jsonpath={.a}=>3")
+            .unwrap_err()
+            .starts_with("jsonpath wait format must be"));
+    }
+
+    #[test]
+    fn comparisons_check_numbers_as_numbers() {
+        let deploy = json!({"status": {"readyReplicas": 2, "phase": "Running", "gone": null}});
+        let c = check("jsonpath={.status.readyReplicas}>=3", &deploy);
+        assert_eq!(c.observed, "{.status.readyReplicas}=2, want >=3");
+        assert!(!c.holds);
+        assert!(check("jsonpath={.status.readyReplicas}>=2", &deploy).holds);
+        assert!(check("jsonpath={.status.readyReplicas}<10", &deploy).holds);
+        assert!(check("jsonpath={.status.phase}!=Pending", &deploy).holds);
+        assert!(!check("jsonpath={.status.phase}!=Running", &deploy).holds);
+        // Missing and null values are not there yet, whatever the operator.
+        assert!(!check("jsonpath={.status.availableReplicas}!=0", &deploy).holds);
+        assert!(!check("jsonpath={.status.gone}>=0", &deploy).holds);
+        assert_eq!(
+            check_err("jsonpath={.status.phase}>1", &deploy),
+            r#"{.status.phase} is "Running", not a number: cannot compare it with >1"#
+        );
+    }
+
+    #[test]
+    fn reasons_are_found_on_pods_containers_and_conditions() {
+        let pod = json!({"status": {"containerStatuses": [{"name": "app",
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}});
+        let c = check("reason=CrashLoopBackOff", &pod);
+        assert_eq!(c, Check::holds("container app: CrashLoopBackOff"));
+        assert!(!check("reason=ImagePullBackOff", &pod).holds);
+        assert_eq!(
+            Condition::parse("reason=").unwrap_err(),
+            r#"reason cannot be empty in "reason=": use e.g. --fail-on=reason=CrashLoopBackOff"#
+        );
+    }
+
+    #[test]
+    fn endpoints_take_a_positive_count() {
+        assert!(matches!(
+            Condition::parse("endpoints"),
+            Ok(Condition::Endpoints { min: 1 })
+        ));
+        assert!(matches!(
+            Condition::parse("endpoints=3"),
+            Ok(Condition::Endpoints { min: 3 })
+        ));
+        assert_eq!(
+            Condition::parse("endpoints=3").unwrap().describe(),
+            "endpoints=3"
+        );
+        for bad in ["endpoints=0", "endpoints=x", "endpoints="] {
+            assert!(Condition::parse(bad)
+                .unwrap_err()
+                .starts_with("endpoints wants a number"));
+        }
     }
 
     #[test]

@@ -8,6 +8,30 @@ use kapi::ApiResource;
 use serde_json::Value;
 
 use super::condition::{Check, Condition};
+use super::lifecycle;
+
+/// What the runner needs of a wait's state, whatever it tracks: objects
+/// against conditions ([`Tracker`]) or a Service's ready endpoints
+/// ([`super::endpoints::EndpointsTracker`]).
+pub trait Track {
+    /// A (re)list starts.
+    fn begin(&mut self);
+    /// An object exists (or changed).
+    ///
+    /// # Errors
+    ///
+    /// A condition that cannot be checked on it.
+    fn apply(&mut self, object: &Value) -> Result<(), String>;
+    /// The (re)list is complete.
+    fn commit(&mut self);
+    /// An object was deleted.
+    fn remove(&mut self, object: &Value);
+    /// Where the wait stands now.
+    fn outcome(&mut self) -> Outcome;
+    /// The message for a wait that ran out of time (`checked_once`:
+    /// `--timeout=0`).
+    fn timeout_message(&self, checked_once: bool) -> String;
+}
 
 /// One thing to wait on: a named object, or every object a selector
 /// matches.
@@ -23,6 +47,8 @@ pub struct Target {
     pub field_selector: Option<String>,
     /// `-A`: across all namespaces.
     pub all_namespaces: bool,
+    /// The group's `-n` (`None`: the client's namespace).
+    pub namespace: Option<String>,
 }
 
 impl Target {
@@ -71,6 +97,9 @@ pub struct Conditions {
     pub fail_on: Vec<Condition>,
     /// `--for-any`: one `--for` holding is enough.
     pub any: bool,
+    /// `--fail-fast` (the default): end as soon as the wait can no longer
+    /// succeed (a finished Job or Pod, a deleted object).
+    pub fail_fast: bool,
 }
 
 /// Where a wait stands after the latest change.
@@ -92,6 +121,10 @@ type Key = (String, String);
 struct Seen {
     wanted: Vec<Check>,
     fail_on: Vec<Check>,
+    /// Why its status will not change again (a finished Job or Pod).
+    finished: Option<String>,
+    /// States that may recover, for the progress line.
+    troubles: Vec<String>,
 }
 
 /// The state of one [`Target`] as events arrive.
@@ -154,6 +187,8 @@ impl<'a> Tracker<'a> {
         let seen = Seen {
             wanted: check_all(&self.conditions.wanted, object)?,
             fail_on: check_all(&self.conditions.fail_on, object)?,
+            finished: lifecycle::finished(&self.target.resource, object),
+            troubles: lifecycle::troubles(object),
         };
         self.ever.insert(key.clone());
         match &mut self.staged {
@@ -191,10 +226,17 @@ impl<'a> Tracker<'a> {
         if let Some(message) = self.failed(&deleted) {
             return Outcome::Failed(message);
         }
-        if self.conditions.any {
-            return self.any_outcome();
+        let outcome = if self.conditions.any {
+            self.any_outcome()
+        } else {
+            self.all_outcome()
+        };
+        if let (Outcome::Waiting(_), true) = (&outcome, self.conditions.fail_fast) {
+            if let Some(message) = self.doomed() {
+                return Outcome::Failed(message);
+            }
         }
-        self.all_outcome()
+        outcome
     }
 
     /// The message for a wait that ran out of time, kubectl's
@@ -211,19 +253,90 @@ impl<'a> Tracker<'a> {
             if self.target.name.is_none() {
                 message.push_str(": no matching resources found");
             }
+            if let Some(seen) = self.objects.values().next() {
+                if !seen.troubles.is_empty() {
+                    message.push_str(": ");
+                    message.push_str(&seen.troubles.join("; "));
+                }
+            }
             return message;
         }
-        let unmet: Vec<String> = self
+        let plural = &self.target.resource.plural;
+        let unmet: Vec<(&Key, &Seen)> = self
             .objects
             .iter()
             .filter(|(_, seen)| !self.object_met(seen, &|_| true))
-            .map(|((_, name), _)| format!("{}/{name}", self.target.resource.plural))
             .collect();
         if unmet.is_empty() {
-            format!("{head} {}", self.target.error_name())
-        } else {
-            format!("{head} {}", unmet.join(", "))
+            return format!("{head} {}", self.target.error_name());
         }
+        let names: Vec<String> = unmet
+            .iter()
+            .map(|((_, name), _)| format!("{plural}/{name}"))
+            .collect();
+        let mut message = format!("{head} {}", names.join(", "));
+        for ((_, name), seen) in &unmet {
+            if !seen.troubles.is_empty() {
+                message.push_str(&format!("; {plural}/{name}: {}", seen.troubles.join("; ")));
+            }
+        }
+        message
+    }
+
+    /// Why the wait can no longer succeed, if it cannot: the named object
+    /// was deleted (unless `delete` is waited for), or an object whose
+    /// status will not change again (a finished Job or Pod) does not meet
+    /// a condition about its status.
+    fn doomed(&self) -> Option<String> {
+        let wanted = &self.conditions.wanted;
+        let plural = &self.target.resource.plural;
+        let waits_for_delete = wanted.iter().any(|c| matches!(c, Condition::Delete));
+        if let (Some(name), false) = (&self.target.name, waits_for_delete) {
+            if self.objects.is_empty() && !self.ever.is_empty() {
+                let waited: Vec<&Condition> = wanted
+                    .iter()
+                    .filter(|c| !matches!(c, Condition::Create))
+                    .collect();
+                return Some(format!(
+                    "{plural}/{name} can no longer meet {}: it was deleted",
+                    self.describe(&waited)
+                ));
+            }
+        }
+        if self.reached {
+            return None;
+        }
+        for ((_, name), seen) in &self.objects {
+            let Some(why) = &seen.finished else { continue };
+            let pairs = || wanted.iter().zip(&seen.wanted);
+            let frozen_unmet: Vec<&Condition> = pairs()
+                .filter(|(c, check)| c.frozen_when_finished() && !check.holds)
+                .map(|(c, _)| c)
+                .collect();
+            let doomed = if self.conditions.any {
+                pairs().all(|(c, check)| c.frozen_when_finished() && !check.holds)
+            } else {
+                !frozen_unmet.is_empty()
+            };
+            if doomed {
+                return Some(format!(
+                    "{plural}/{name} can no longer meet {}: {why}",
+                    self.describe(&frozen_unmet)
+                ));
+            }
+        }
+        None
+    }
+
+    /// Conditions as written, joined with `and` (or `or` with
+    /// `--for-any`).
+    fn describe(&self, conditions: &[&Condition]) -> String {
+        let joiner = if self.conditions.any { " or " } else { " and " };
+        conditions
+            .iter()
+            .map(|c| c.describe())
+            .collect::<Vec<_>>()
+            .join(joiner)
     }
 
     fn failed(&self, deleted: &[Key]) -> Option<String> {
@@ -383,6 +496,7 @@ impl<'a> Tracker<'a> {
                 .zip(&seen.wanted)
                 .filter(|(c, check)| relevant(c) && !check.holds)
                 .map(|(_, check)| check.observed.as_str())
+                .chain(seen.troubles.iter().map(String::as_str))
                 .collect();
             parts.join("; ")
         };
@@ -413,6 +527,32 @@ impl<'a> Tracker<'a> {
     }
 }
 
+impl Track for Tracker<'_> {
+    fn begin(&mut self) {
+        Tracker::begin(self)
+    }
+
+    fn apply(&mut self, object: &Value) -> Result<(), String> {
+        Tracker::apply(self, object)
+    }
+
+    fn commit(&mut self) {
+        Tracker::commit(self)
+    }
+
+    fn remove(&mut self, object: &Value) {
+        Tracker::remove(self, object)
+    }
+
+    fn outcome(&mut self) -> Outcome {
+        Tracker::outcome(self)
+    }
+
+    fn timeout_message(&self, checked_once: bool) -> String {
+        Tracker::timeout_message(self, checked_once)
+    }
+}
+
 fn check_all(conditions: &[Condition], object: &Value) -> Result<Vec<Check>, String> {
     conditions.iter().map(|c| c.check(Some(object))).collect()
 }
@@ -437,6 +577,7 @@ mod tests {
             label_selector: name.is_none().then(|| "app=batch".to_string()),
             field_selector: None,
             all_namespaces: false,
+            namespace: None,
         }
     }
 
@@ -451,6 +592,7 @@ mod tests {
                 .map(|c| Condition::parse(c).unwrap())
                 .collect(),
             any,
+            fail_fast: true,
         }
     }
 
@@ -622,6 +764,89 @@ mod tests {
                 "job.batch/c condition met (condition=Complete)".into(),
             ])
         );
+    }
+
+    fn failed_job(name: &str) -> Value {
+        json!({"metadata": {"name": name, "namespace": "test"}, "status": {"conditions": [
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"},
+        ]}})
+    }
+
+    #[test]
+    fn a_finished_job_dooms_a_condition_wait_unless_fail_fast_is_off() {
+        let t = target(Some("migrate"));
+        let c = conditions(&["condition=Complete"], &[], false);
+        let mut tracker = listed(&t, &c, &[failed_job("migrate")]);
+        assert_eq!(
+            tracker.outcome(),
+            Outcome::Failed(
+                "jobs/migrate can no longer meet condition=Complete: the Job has failed (BackoffLimitExceeded)"
+                    .into()
+            )
+        );
+        let mut off = conditions(&["condition=Complete"], &[], false);
+        off.fail_fast = false;
+        let mut tracker = listed(&t, &off, &[failed_job("migrate")]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+    }
+
+    #[test]
+    fn with_for_any_every_condition_must_be_out_of_reach() {
+        let t = target(Some("migrate"));
+        // Complete or Failed: the failed Job meets one of them.
+        let c = conditions(&["condition=Complete", "condition=Failed"], &[], true);
+        let mut tracker = listed(&t, &c, &[failed_job("migrate")]);
+        assert!(matches!(tracker.outcome(), Outcome::Met(_)));
+        // Complete or deleted (a TTL may still delete it): not doomed.
+        let c = conditions(&["condition=Complete", "delete"], &[], true);
+        let mut tracker = listed(&t, &c, &[failed_job("migrate")]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+        // A JSONPath is not about the status conditions: not doomed either.
+        let c = conditions(&["jsonpath={.metadata.labels.x}=y"], &[], false);
+        let mut tracker = listed(&t, &c, &[failed_job("migrate")]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+    }
+
+    #[test]
+    fn a_selector_wait_is_doomed_by_any_finished_object() {
+        let t = target(None);
+        let c = conditions(&["condition=Complete"], &[], false);
+        let mut tracker = listed(&t, &c, &[job("a", "True", "False"), failed_job("b")]);
+        assert_eq!(
+            tracker.outcome(),
+            Outcome::Failed(
+                "jobs/b can no longer meet condition=Complete: the Job has failed (BackoffLimitExceeded)"
+                    .into()
+            )
+        );
+        // Objects leaving a selector are not a reason to stop.
+        let mut tracker = listed(&t, &c, &[job("a", "False", "False")]);
+        tracker.remove(&job("a", "False", "False"));
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+    }
+
+    #[test]
+    fn a_deleted_named_object_dooms_the_wait_unless_delete_is_wanted() {
+        let t = target(Some("migrate"));
+        let c = conditions(&["create", "condition=Complete"], &[], false);
+        let mut tracker = listed(&t, &c, &[job("migrate", "False", "False")]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+        tracker.remove(&job("migrate", "False", "False"));
+        assert_eq!(
+            tracker.outcome(),
+            Outcome::Failed(
+                "jobs/migrate can no longer meet condition=Complete: it was deleted".into()
+            )
+        );
+        // Never seen: still waited for.
+        let mut tracker = listed(&t, &c, &[]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+        // Complete, then deleted: the delete phase is what is waited for.
+        let c = conditions(&["condition=Complete", "delete"], &[], false);
+        let mut tracker = listed(&t, &c, &[job("migrate", "True", "False")]);
+        assert!(matches!(tracker.outcome(), Outcome::Waiting(_)));
+        tracker.remove(&job("migrate", "True", "False"));
+        assert!(matches!(tracker.outcome(), Outcome::Met(_)));
     }
 
     #[test]
