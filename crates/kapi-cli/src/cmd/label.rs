@@ -174,34 +174,8 @@ pub fn run(args: Vec<OsString>, which: Which) -> Result<ExitCode> {
         field_selector: m.value("field-selector").filter(|s| !s.is_empty()),
         all: m.flag("all"),
     };
-    if pick.all && pick.selector.is_some() {
-        return Err(usage(
-            "cannot set --all and --selector at the same time".into(),
-        ));
-    }
-    if pick.all && pick.field_selector.is_some() {
-        return Err(usage(
-            "cannot set --all and --field-selector at the same time".into(),
-        ));
-    }
     let files = flags::filenames(&m);
-    if resources.is_empty() && files.is_empty() {
-        return Err(usage(
-            "one or more resources must be specified as <resource> <name> or <resource>/<name>"
-                .into(),
-        ));
-    }
-    if !resources.is_empty() && !files.is_empty() {
-        return Err(usage(
-            "when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well".into(),
-        ));
-    }
-    if edits.set.is_empty() && edits.remove.is_empty() {
-        return Err(usage(format!(
-            "at least one {} update is required",
-            which.noun()
-        )));
-    }
+    check(&pick, &resources, &files, &edits, which).map_err(usage)?;
     let all_namespaces = m.flag("all-namespaces");
     let args = if resources.is_empty() {
         None
@@ -258,10 +232,49 @@ pub fn run(args: Vec<OsString>, which: Which) -> Result<ExitCode> {
         // ones are fresh, and named ones are read in any case.
         fetch: args.is_none(),
     };
-    let mut printer = match strategy {
+    let printer = match strategy {
         flags::DryRun::Client => ResultPrinter::client_dry_run(format),
         _ => ResultPrinter::new(format, dry_run),
     };
+    execute(&run, targets, printer)
+}
+
+/// kubectl's checks of what to change and where, before any request.
+fn check(
+    pick: &Pick<'_>,
+    resources: &[String],
+    files: &[&str],
+    edits: &Edits,
+    which: Which,
+) -> std::result::Result<(), String> {
+    if pick.all && pick.selector.is_some() {
+        return Err("cannot set --all and --selector at the same time".into());
+    }
+    if pick.all && pick.field_selector.is_some() {
+        return Err("cannot set --all and --field-selector at the same time".into());
+    }
+    if resources.is_empty() && files.is_empty() {
+        return Err(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"
+                .into(),
+        );
+    }
+    if !resources.is_empty() && !files.is_empty() {
+        return Err("when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well".into());
+    }
+    if edits.set.is_empty() && edits.remove.is_empty() {
+        return Err(format!("at least one {} update is required", which.noun()));
+    }
+    Ok(())
+}
+
+/// Changes each target and prints kubectl's line for it; errors are
+/// reported after the others are done.
+fn execute(
+    run: &Run<'_>,
+    targets: Vec<Result<Target>>,
+    mut printer: ResultPrinter,
+) -> Result<ExitCode> {
     let mut out = output::stdout();
     let mut errors = Vec::new();
     for target in targets {
