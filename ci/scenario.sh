@@ -86,6 +86,15 @@ expect "a missing object is NotFound with exit code 1" 1 \
     'Error from server (NotFound): configmaps "kapi-does-not-exist" not found' \
     "$KAPI" get configmap kapi-does-not-exist
 
+# --- rollout status (issue 15) ---------------------------------------------
+# kubectl's rollout check on the DaemonSet, as a pipeline step writes it but
+# once (--watch=false: print where the rollout is and exit 0), so the step
+# passes both in kind (rolled out, or still rolling) and against the fake
+# (19 of 20 available). Needs get, list and watch on daemonsets.
+expect "rollout status of the gateway DaemonSet (--watch=false)" 0 'daemon set "gateway"' \
+    "$KAPI" rollout status daemonset/gateway --watch=false
+# --- end rollout status ------------------------------------------------------
+
 if example=$(command -v incluster); then
     expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" "$example"
 fi

@@ -12,6 +12,9 @@ mod label;
 mod patch;
 mod raw;
 mod replace;
+mod rollout;
+mod scale;
+mod set_image;
 mod version;
 mod wait;
 
@@ -43,6 +46,9 @@ Commands:
   version        Print the client and server versions
   config         view, current-context, get-contexts: the kubeconfig, read-only
   wait           Wait until objects meet a condition, are created or are deleted
+  rollout        status (watch until rolled out), restart, history of Deployments and co.
+  scale          Set a new replica count through the scale subresource
+  set image      Update container images (kapi set image deployment/web web=app:2)
 
 Global options:
   -n, --namespace NS              Namespace (default: the pod's own, from POD_NAMESPACE
@@ -107,6 +113,9 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         .into()),
         ["version"] => version::run(rest),
         ["wait"] => wait::run(rest),
+        ["rollout"] => rollout::run(rest),
+        ["scale"] => scale::run(rest),
+        ["set"] => set_image::run_set(rest),
         [] | ["help"] => {
             let m = args::parse("", rest, &[])?;
             if !m.positionals.is_empty() || words.is_empty() && !m.flag("help") {
