@@ -109,6 +109,14 @@ expect "a forbidden wait exits 5 with the RBAC rule it needs" 5 'resourceNames: 
 expect "k8s-wait-for's service form (kapi wait-for)" 0 "service/gateway condition met" \
     "$KAPI" wait-for service gateway --timeout=180s
 # --- end of issue 14 ----------------------------------------------------------
+# --- rollout status (issue 15) ---------------------------------------------
+# kubectl's rollout check on the DaemonSet, as a pipeline step writes it but
+# once (--watch=false: print where the rollout is and exit 0), so the step
+# passes both in kind (rolled out, or still rolling) and against the fake
+# (19 of 20 available). Needs get, list and watch on daemonsets.
+expect "rollout status of the gateway DaemonSet (--watch=false)" 0 'daemon set "gateway"' \
+    "$KAPI" rollout status daemonset/gateway --watch=false
+# --- end rollout status ------------------------------------------------------
 
 if example=$(command -v incluster); then
     expect "the library's in-cluster example" 0 "daemonset gateway in namespace $NS" "$example"

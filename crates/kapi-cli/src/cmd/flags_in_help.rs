@@ -44,6 +44,29 @@ const COMMANDS: &[(&str, &[&[Flag]], &str)] = &[
     ),
     ("wait", &[super::wait::FLAGS], super::wait::HELP),
     ("logs", &[super::logs::FLAGS], super::logs::HELP),
+    ("rollout", &[], super::rollout::HELP),
+    (
+        "rollout status",
+        &[super::rollout::status::FLAGS],
+        super::rollout::status::HELP,
+    ),
+    (
+        "rollout restart",
+        &[super::rollout::restart::FLAGS],
+        super::rollout::restart::HELP,
+    ),
+    (
+        "rollout history",
+        &[super::rollout::history::FLAGS],
+        super::rollout::history::HELP,
+    ),
+    ("scale", &[super::scale::FLAGS], super::scale::HELP),
+    ("set", &[], super::set_image::SET_HELP),
+    (
+        "set image",
+        &[super::set_image::FLAGS],
+        super::set_image::HELP,
+    ),
     (
         "create configmap",
         &[super::create::from_data::FLAGS],

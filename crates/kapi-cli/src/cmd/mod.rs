@@ -15,6 +15,9 @@ mod logs;
 mod patch;
 mod raw;
 mod replace;
+mod rollout;
+mod scale;
+mod set_image;
 mod version;
 mod wait;
 mod wait_for;
@@ -49,6 +52,9 @@ Commands:
   version        Print the client and server versions
   config         view, current-context, get-contexts: the kubeconfig, read-only
   wait           Wait until objects meet a condition, are created or are deleted
+  rollout        status (watch until rolled out), restart, history of Deployments and co.
+  scale          Set a new replica count through the scale subresource
+  set image      Update container images (kapi set image deployment/web web=app:2)
   wait-for       Wait as k8s-wait-for's wait_for.sh does (pod, job, service NAME|-lSEL)
 
 Global options:
@@ -116,6 +122,9 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         .into()),
         ["version"] => version::run(rest),
         ["wait"] => wait::run(rest),
+        ["rollout"] => rollout::run(rest),
+        ["scale"] => scale::run(rest),
+        ["set"] => set_image::run_set(rest),
         ["wait-for"] => wait_for::run(rest),
         [] => {
             // kubectl prints its help and exits 0 when given no command.
