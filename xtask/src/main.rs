@@ -7,7 +7,7 @@
 //! - `dist`: the static release binary, its size against the budget.
 //! - `fuzz --seconds N [TARGET...]`: the cargo-fuzz targets in `fuzz/`, each
 //!   for N seconds (nightly and cargo-fuzz).
-//! - `bench`: wall time and peak RSS, beside curl and kubectl.
+//! - `bench [--quick]`: kapi beside curl and kubectl: time, CPU, memory, API load.
 //! - `soak [--minutes N]`: long-running kapi under rotation and faults.
 //! - `busybox`: ci/scenario.sh in a busybox root filesystem, fake API server;
 //!   then the `FROM scratch` layout (`ci/Dockerfile.scratch`) the same way.
@@ -44,7 +44,8 @@ tasks:
     dist                  build the static release binary and check its size
     fuzz --seconds N [TARGET...]
                           run the fuzz targets in fuzz/ for N seconds each (nightly, cargo-fuzz)
-    bench [--pods N,M]    time one GET and measure peak RSS listing N and M pods (kapi, curl, kubectl)
+    bench [--quick]       kapi beside curl and kubectl: GET, lists in every format, watch, the
+                          library, API load per waiting pod, sizes (--help for the options)
     soak [--minutes N]    kapi wait and get -w for N minutes (default 10) under token and CA
                           rotation and injected faults; fails on any failed request
     busybox               run ci/scenario.sh in a busybox root against the fake API server,

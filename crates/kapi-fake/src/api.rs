@@ -34,6 +34,9 @@ pub(crate) struct Api {
     pub(crate) rbac: Rbac,
     pub(crate) statics: StaticFiles,
     pub(crate) many_pods: ManyPods,
+    /// `MODIFIED` events of generated pods every watch on them streams
+    /// first (`Builder::watch_events`).
+    pub(crate) watch_events: usize,
     legacy_discovery: bool,
     /// Lists ignore `limit` (one page).
     pub(crate) ignore_limit: bool,
@@ -59,6 +62,7 @@ pub(crate) struct Api {
 pub(crate) struct ApiOptions {
     pub(crate) now: i64,
     pub(crate) many_pods: usize,
+    pub(crate) watch_events: usize,
     pub(crate) legacy_discovery: bool,
     pub(crate) ignore_limit: bool,
     pub(crate) stuck_continue: bool,
@@ -87,6 +91,7 @@ impl Api {
             rbac: Rbac::with_defaults(),
             statics: StaticFiles::new(api_dir.to_path_buf(), object_paths),
             many_pods: ManyPods::new(options.many_pods),
+            watch_events: options.watch_events,
             legacy_discovery: options.legacy_discovery,
             ignore_limit: options.ignore_limit,
             stuck_continue: options.stuck_continue,

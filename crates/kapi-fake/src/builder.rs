@@ -41,6 +41,7 @@ pub struct Builder {
     expired: bool,
     now: Option<String>,
     many_pods: usize,
+    watch_events: usize,
     legacy_discovery: bool,
     ignore_limit: bool,
     stuck_continue: bool,
@@ -75,6 +76,16 @@ impl Builder {
     /// work on them; they are read-only. See `fixtures/README.md`.
     pub fn many_pods(mut self, n: usize) -> Self {
         self.many_pods = n;
+        self
+    }
+
+    /// Every watch on the generated pods (namespace `big`, or all
+    /// namespaces) streams `n` `MODIFIED` events first, of pod `k % n` at
+    /// ever higher resourceVersions, as fast as the client reads them
+    /// (`cargo xtask bench` measures watch throughput with them). Needs
+    /// [`many_pods`](Self::many_pods).
+    pub fn watch_events(mut self, n: usize) -> Self {
+        self.watch_events = n;
         self
     }
 
@@ -152,6 +163,7 @@ impl Builder {
             ApiOptions {
                 now,
                 many_pods: self.many_pods,
+                watch_events: self.watch_events,
                 legacy_discovery: self.legacy_discovery,
                 ignore_limit: self.ignore_limit,
                 stuck_continue: self.stuck_continue,
@@ -190,6 +202,7 @@ impl Builder {
             .expect("a bound listener has an address");
         api.set_address(addr.to_string());
         let hangup = tokio::sync::watch::Sender::new(0u64);
+        let counters = Arc::new(crate::front::Counters::default());
         let front = Arc::new(Front {
             tls,
             auth: auth.clone(),
@@ -197,6 +210,7 @@ impl Builder {
             upstream: *mock.address(),
             api: api.clone(),
             hangup: hangup.clone(),
+            counters: counters.clone(),
         });
         runtime.spawn(front.serve(listener));
 
@@ -211,6 +225,7 @@ impl Builder {
             auth,
             serving,
             hangup,
+            counters,
         })
     }
 }

@@ -9,6 +9,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +44,15 @@ pub(crate) struct Front {
     /// Bumped by [`FakeApiServer::close_connections`](crate::FakeApiServer::close_connections):
     /// every open connection is dropped.
     pub(crate) hangup: tokio::sync::watch::Sender<u64>,
+    pub(crate) counters: Arc<Counters>,
+}
+
+/// Connections accepted and TLS handshakes completed, for
+/// [`FakeApiServer::connections`](crate::FakeApiServer::connections).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) tcp: AtomicU64,
+    pub(crate) tls: AtomicU64,
 }
 
 impl Front {
@@ -51,6 +61,7 @@ impl Front {
         loop {
             match listener.accept().await {
                 Ok((tcp, _)) => {
+                    self.counters.tcp.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(self.clone().connection(tcp));
                 }
                 // Out of file descriptors and the like: wait instead of
@@ -70,6 +81,7 @@ impl Front {
         let Ok(tls) = self.tls.accept(tcp).await else {
             return;
         };
+        self.counters.tls.fetch_add(1, Ordering::Relaxed);
         // A client certificate (verified against the CA in the handshake)
         // authenticates every request of the connection.
         let certified = tls

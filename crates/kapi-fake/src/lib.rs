@@ -143,7 +143,7 @@ pub use clock::DEFAULT_NOW;
 pub use proxy::ConnectProxy;
 pub use rbac::Rule;
 pub use recorded::Recorded;
-pub use server::FakeApiServer;
+pub use server::{Connections, FakeApiServer};
 pub use silent::{silent_server, SilentServer};
 pub use watch_list::WatchList;
 /// wiremock, re-exported for [`FakeApiServer::mount`].

@@ -6,7 +6,9 @@
 //! order is index order), labels `app=big`, `shard=<i % 10>` and a
 //! `pod-template-hash`; it runs on `node-1` or `node-2` (even or odd `i`),
 //! is `Running` with one ready container and `i % 3` restarts, and is about
-//! 2 KB of JSON (a real pod without managedFields). The pods are read-only and sit at resourceVersion 100.
+//! 3.5 KB of JSON: a real pod as a list returns it, with the managedFields of
+//! its two writers (kube-controller-manager created it, the kubelet writes
+//! its status). The pods are read-only and sit at resourceVersion 100.
 
 use serde_json::{json, Map, Value};
 
@@ -76,6 +78,34 @@ impl ManyPods {
 
     /// Pod `i` as the server writes it (compact, Go field order).
     pub(crate) fn encode(&self, i: usize) -> String {
+        self.encode_at(i, RESOURCE_VERSION)
+    }
+
+    /// Event `k` of [`Builder::watch_events`](crate::Builder::watch_events):
+    /// a `MODIFIED` of pod `k % n` at resourceVersion `rv`, one line.
+    #[cfg(test)]
+    pub(crate) fn modified_event(&self, k: usize, rv: u64) -> String {
+        let (before, after) = self.modified_event_parts(k % self.count.max(1));
+        format!("{before}{rv}{after}")
+    }
+
+    /// The `MODIFIED` event line of pod `i` as the text before and after
+    /// its resourceVersion, so that a stream of them costs a copy each.
+    pub(crate) fn modified_event_parts(&self, i: usize) -> (String, String) {
+        // No pod's text holds these digits but where the resourceVersion goes.
+        const MARK: u64 = 987_654_321_987_654_321;
+        let line = format!(
+            "{{\"type\":\"MODIFIED\",\"object\":{}}}\n",
+            self.encode_at(i, MARK)
+        );
+        let mark = MARK.to_string();
+        let at = line.find(&mark).unwrap_or(line.len());
+        let after = line.get(at + mark.len()..).unwrap_or_default().to_string();
+        (line[..at].to_string(), after)
+    }
+
+    /// Pod `i` at resourceVersion `rv`.
+    fn encode_at(&self, i: usize, rv: u64) -> String {
         let name = self.name(i);
         let uid = format!("b16b0000-0000-4000-8000-{i:012x}");
         let created = crate::clock::format_rfc3339(CREATED_BASE + (i % 86_400) as i64);
@@ -90,9 +120,23 @@ impl ManyPods {
         let shard = i % 10;
         format!(
             concat!(
-                r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{name}","generateName":"big-5d8c9f7b4-","namespace":"big","uid":"{uid}","resourceVersion":"100","creationTimestamp":"{created}","#,
+                r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{name}","generateName":"big-5d8c9f7b4-","namespace":"big","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"{created}","#,
                 r#""labels":{{"app":"big","pod-template-hash":"5d8c9f7b4","shard":"{shard}"}},"#,
-                r#""ownerReferences":[{{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"big-5d8c9f7b4","uid":"b16b0000-0000-4000-8000-ffffffffffff","controller":true,"blockOwnerDeletion":true}}]}},"#,
+                r#""ownerReferences":[{{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"big-5d8c9f7b4","uid":"b16b0000-0000-4000-8000-ffffffffffff","controller":true,"blockOwnerDeletion":true}}],"#,
+                r#""managedFields":[{{"manager":"kube-controller-manager","operation":"Update","apiVersion":"v1","time":"{created}","fieldsType":"FieldsV1","fieldsV1":{{"#,
+                r#""f:metadata":{{"f:generateName":{{}},"f:labels":{{".":{{}},"f:app":{{}},"f:pod-template-hash":{{}},"f:shard":{{}}}},"#,
+                r#""f:ownerReferences":{{".":{{}},"k:{{\"uid\":\"b16b0000-0000-4000-8000-ffffffffffff\"}}":{{}}}}}},"#,
+                r#""f:spec":{{"f:containers":{{"k:{{\"name\":\"app\"}}":{{".":{{}},"f:image":{{}},"f:imagePullPolicy":{{}},"f:name":{{}},"#,
+                r#""f:ports":{{".":{{}},"k:{{\"containerPort\":8080,\"protocol\":\"TCP\"}}":{{".":{{}},"f:containerPort":{{}},"f:name":{{}},"f:protocol":{{}}}}}},"#,
+                r#""f:resources":{{".":{{}},"f:limits":{{".":{{}},"f:memory":{{}}}},"f:requests":{{".":{{}},"f:cpu":{{}},"f:memory":{{}}}}}},"#,
+                r#""f:terminationMessagePath":{{}},"f:terminationMessagePolicy":{{}}}}}},"f:dnsPolicy":{{}},"f:restartPolicy":{{}},"#,
+                r#""f:schedulerName":{{}},"f:securityContext":{{}},"f:terminationGracePeriodSeconds":{{}}}}}}}},"#,
+                r#"{{"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"{created}","fieldsType":"FieldsV1","fieldsV1":{{"f:status":{{"#,
+                r#""f:conditions":{{"k:{{\"type\":\"ContainersReady\"}}":{{".":{{}},"f:lastProbeTime":{{}},"f:lastTransitionTime":{{}},"f:status":{{}},"f:type":{{}}}},"#,
+                r#""k:{{\"type\":\"Initialized\"}}":{{".":{{}},"f:lastProbeTime":{{}},"f:lastTransitionTime":{{}},"f:status":{{}},"f:type":{{}}}},"#,
+                r#""k:{{\"type\":\"Ready\"}}":{{".":{{}},"f:lastProbeTime":{{}},"f:lastTransitionTime":{{}},"f:status":{{}},"f:type":{{}}}}}},"#,
+                r#""f:containerStatuses":{{}},"f:hostIP":{{}},"f:phase":{{}},"f:podIP":{{}},"#,
+                r#""f:podIPs":{{".":{{}},"k:{{\"ip\":\"{ip}\"}}":{{".":{{}},"f:ip":{{}}}}}},"f:startTime":{{}}}}}},"subresource":"status"}}]}},"#,
                 r#""spec":{{"containers":[{{"name":"app","image":"registry.example.com/big:2.0.1","ports":[{{"name":"http","containerPort":8080,"protocol":"TCP"}}],"#,
                 r#""resources":{{"limits":{{"memory":"64Mi"}},"requests":{{"cpu":"10m","memory":"32Mi"}}}},"#,
                 r#""terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}}],"#,
@@ -108,6 +152,7 @@ impl ManyPods {
             ),
             name = name,
             uid = uid,
+            rv = rv,
             created = created,
             shard = shard,
             node = node,
@@ -124,6 +169,9 @@ impl ManyPods {
         serde_json::from_str(&self.encode(i)).expect("generated pods are valid JSON")
     }
 }
+
+/// The resourceVersion of every generated pod.
+const RESOURCE_VERSION: u64 = 100;
 
 /// 2025-12-01T00:00:00Z: pod `i` was created `i % 86400` seconds later.
 const CREATED_BASE: i64 = 1_764_547_200;
@@ -172,13 +220,24 @@ mod tests {
     }
 
     #[test]
+    fn modified_events_cycle_through_the_pods_at_their_resource_version() {
+        let pods = ManyPods::new(3);
+        let event: Value = serde_json::from_str(&pods.modified_event(4, 123)).unwrap();
+        assert_eq!(event["type"], "MODIFIED");
+        assert_eq!(event["object"]["metadata"]["name"], "pod-00001");
+        assert_eq!(event["object"]["metadata"]["resourceVersion"], "123");
+        assert!(pods.modified_event(0, 1).ends_with("}\n"));
+    }
+
+    #[test]
     fn pods_are_valid_json_of_realistic_size() {
         let pods = ManyPods::new(5_000);
         for i in [0, 1, 4_999] {
             let text = pods.encode(i);
             let value: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(value["metadata"]["name"], pods.name(i));
-            assert!((1_400..2_200).contains(&text.len()), "{}", text.len());
+            assert!((3_000..3_800).contains(&text.len()), "{}", text.len());
+            assert!(text.contains(r#""resourceVersion":"100""#));
             let selectable = pods.selectable(i);
             assert_eq!(
                 selectable["metadata"]["labels"],

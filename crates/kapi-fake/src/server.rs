@@ -50,6 +50,7 @@ pub struct FakeApiServer {
     serving: Arc<crate::tls::ServingCert>,
     /// Drops every open connection when bumped.
     hangup: tokio::sync::watch::Sender<u64>,
+    counters: Arc<crate::front::Counters>,
     /// Directories of [`add_service_account`](Self::add_service_account),
     /// removed on drop.
     accounts: Mutex<Vec<ServiceAccountDir>>,
@@ -67,6 +68,7 @@ pub(crate) struct Parts {
     pub(crate) auth: Authenticator,
     pub(crate) serving: Arc<crate::tls::ServingCert>,
     pub(crate) hangup: tokio::sync::watch::Sender<u64>,
+    pub(crate) counters: Arc<crate::front::Counters>,
 }
 
 impl FakeApiServer {
@@ -82,6 +84,7 @@ impl FakeApiServer {
             auth: parts.auth,
             serving: parts.serving,
             hangup: parts.hangup,
+            counters: parts.counters,
             accounts: Mutex::new(Vec::new()),
         }
     }
@@ -203,6 +206,25 @@ impl FakeApiServer {
         )
     }
 
+    /// How many TCP connections the server accepted and how many of them
+    /// completed a TLS handshake, so far: a client that reuses its
+    /// connection makes one of each however many requests it sends.
+    pub fn connections(&self) -> Connections {
+        Connections {
+            tcp: self.counters.tcp.load(std::sync::atomic::Ordering::Relaxed),
+            tls: self.counters.tls.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// How many requests were received so far (what
+    /// [`requests`](Self::requests)`().len()` says, without the copies).
+    pub fn request_count(&self) -> usize {
+        self.requests
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
     /// Every request received so far, in order, including rejected ones.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests
@@ -320,4 +342,13 @@ impl std::fmt::Debug for FakeApiServer {
             .field("sa_dir", &self.sa_dir())
             .finish_non_exhaustive()
     }
+}
+
+/// What [`FakeApiServer::connections`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Connections {
+    /// TCP connections accepted.
+    pub tcp: u64,
+    /// TLS handshakes completed.
+    pub tls: u64,
 }

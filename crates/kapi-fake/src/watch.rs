@@ -205,6 +205,11 @@ pub(crate) fn watch(
         }
         None => None,
     };
+    // Builder::watch_events: objects only, not Tables.
+    let synthetic = match table {
+        None if covers_generated(info, namespace) && api.many_pods.count() > 0 => api.watch_events,
+        _ => 0,
+    };
 
     let (tx, rx) = mpsc::unbounded_channel();
     let watcher = Watcher {
@@ -270,6 +275,7 @@ pub(crate) fn watch(
     let kind = info.kind.clone();
     let api_version = info.api_version();
     let custom = crd.is_some();
+    let pods = api.many_pods;
     tokio::spawn(async move {
         let mut stream = Stream {
             body: body_tx,
@@ -292,6 +298,9 @@ pub(crate) fn watch(
             }
         }
         if send_initial == Some(true) && bookmarks && !stream.bookmark(start_rv, true).await {
+            return;
+        }
+        if synthetic > 0 && !stream.synthetic(&pods, synthetic, start_rv).await {
             return;
         }
         stream.run(rx, timeout).await;
@@ -319,10 +328,7 @@ fn current_objects(
         })
         .collect();
     let pods = api.many_pods;
-    let generated = info.group.is_empty()
-        && info.resource == "pods"
-        && namespace.is_none_or(|ns| ns == crate::many_pods::NAMESPACE);
-    if generated {
+    if covers_generated(info, namespace) {
         for i in 0..pods.count() {
             if predicate.is_everything() || predicate.matches(&pods.selectable(i)) {
                 out.push(WatchMsg::Event {
@@ -333,6 +339,13 @@ fn current_objects(
         }
     }
     out
+}
+
+/// Whether a watch on `info` in `namespace` sees the generated pods.
+fn covers_generated(info: &ResourceInfo, namespace: Option<&str>) -> bool {
+    info.group.is_empty()
+        && info.resource == "pods"
+        && namespace.is_none_or(|ns| ns == crate::many_pods::NAMESPACE)
 }
 
 struct Stream {
@@ -367,6 +380,36 @@ impl Stream {
                 false
             }
         }
+    }
+
+    /// The `n` events of [`Builder::watch_events`](crate::Builder::watch_events),
+    /// at resourceVersions after `rv`, written in chunks of about 64 KB as a
+    /// real server coalesces events that queue up.
+    async fn synthetic(&mut self, pods: &crate::many_pods::ManyPods, n: usize, rv: u64) -> bool {
+        // Each pod's event text once, then copies: the fake must outrun
+        // the client it measures.
+        let distinct = pods.count().min(n);
+        let parts: Vec<(String, String)> = (0..distinct)
+            .map(|i| pods.modified_event_parts(i))
+            .collect();
+        const CHUNK: usize = 64 * 1024;
+        let mut chunk = String::with_capacity(2 * CHUNK);
+        for k in 0..n {
+            let (before, after) = &parts[k % distinct];
+            chunk.push_str(before);
+            chunk.push_str(&(rv + 1 + k as u64).to_string());
+            chunk.push_str(after);
+            if chunk.len() >= CHUNK || k + 1 == n {
+                let full = Bytes::from(std::mem::replace(
+                    &mut chunk,
+                    String::with_capacity(2 * CHUNK),
+                ));
+                if self.body.send(Ok(full)).await.is_err() {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// A BOOKMARK: an object of the watched kind with only its

@@ -395,46 +395,122 @@ struct Scan {
 impl Scan {
     /// Feeds the next bytes of the value; `Some(n)` when it ends after
     /// `n` bytes of `chunk` (a scalar ends before its delimiter).
+    ///
+    /// A tight loop over the bytes with the state in locals: outside
+    /// strings it stops only at `"{}[]`, inside them only at `"` and `\\`
+    /// (eight bytes at a time in long strings).
     fn feed(&mut self, chunk: &[u8]) -> Option<usize> {
-        for (i, &b) in chunk.iter().enumerate() {
-            if self.in_string {
-                if self.escape {
-                    self.escape = false;
-                } else if b == b'\\' {
-                    self.escape = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                    if self.depth == 0 {
-                        return Some(i + 1);
-                    }
-                }
-                continue;
-            }
-            if self.scalar {
-                if matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r') {
-                    return Some(i);
-                }
-                continue;
-            }
-            let first = !self.started;
+        if !self.started {
+            let &first = chunk.first()?;
             self.started = true;
-            match b {
-                b'"' => self.in_string = true,
-                b'{' | b'[' => self.depth += 1,
-                b'}' | b']' => {
-                    // Invariant: `capture` checks the first byte, so a
-                    // closing bracket comes only at depth 1 or more.
-                    self.depth = self.depth.saturating_sub(1);
-                    if self.depth == 0 {
-                        return Some(i + 1);
+            // Invariant: `capture` checks the first byte, so anything
+            // else than these starts a number or a literal.
+            self.scalar = !matches!(first, b'{' | b'[' | b'"');
+        }
+        if self.scalar {
+            return chunk.iter().position(|b| {
+                matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r')
+            });
+        }
+        let (mut depth, mut in_string, mut escape) = (self.depth, self.in_string, self.escape);
+        let n = chunk.len();
+        let mut i = 0;
+        let end = loop {
+            if i >= n {
+                break None;
+            }
+            if in_string {
+                if escape {
+                    escape = false;
+                    i += 1;
+                }
+                while i < n && !STRING_STOP[usize::from(chunk[i])] {
+                    if n - i >= 16 {
+                        i += quote_or_backslash(&chunk[i..]).unwrap_or(n - i);
+                        break;
+                    }
+                    i += 1;
+                }
+                if i >= n {
+                    break None;
+                }
+                if chunk[i] == b'\\' {
+                    escape = true;
+                } else {
+                    in_string = false;
+                    if depth == 0 {
+                        break Some(i + 1);
                     }
                 }
-                _ if first => self.scalar = true,
-                _ => {}
+                i += 1;
+                continue;
             }
-        }
-        None
+            while i < n && !STRUCTURE[usize::from(chunk[i])] {
+                i += 1;
+            }
+            if i >= n {
+                break None;
+            }
+            match chunk[i] {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                _ => {
+                    // A closing bracket: the value began with an opening
+                    // one (`scalar` is false), so depth is at least 1
+                    // unless the brackets are unbalanced, which the
+                    // decoder then reports.
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break Some(i + 1);
+                    }
+                }
+            }
+            i += 1;
+        };
+        (self.depth, self.in_string, self.escape) = (depth, in_string, escape);
+        end
     }
+}
+
+/// The bytes that end a run inside a string: `"` and `\\`.
+static STRING_STOP: [bool; 256] = byte_set(b"\"\\");
+/// The bytes outside strings that change the scan's state: `"{}[]`.
+static STRUCTURE: [bool; 256] = byte_set(b"\"{}[]");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+/// The index of the first `"` or `\\` in `bytes`, tested a word at a time.
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let w = u64::from_le_bytes(eight);
+        let (q, b) = (w ^ QUOTES, w ^ BACKSLASHES);
+        // A zero byte in q or b is a match; the lowest flagged byte is
+        // exact (a borrow only flags bytes above a real zero).
+        let found = (q.wrapping_sub(ONES) & !q | b.wrapping_sub(ONES) & !b) & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 fn show(b: u8) -> String {
@@ -469,6 +545,27 @@ mod tests {
             entries.push(r.decode::<Value>(&raw)?);
         }
         Ok((Value::Object(r.members().clone()), entries))
+    }
+
+    #[test]
+    fn quotes_and_backslashes_are_found_in_any_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [b'"', b'\\'] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = c;
+                    // High bytes around the match must not be taken for it.
+                    if at + 1 < len {
+                        bytes[at + 1] = 0xa2;
+                    }
+                    if at > 0 {
+                        bytes[at - 1] = 0x21;
+                    }
+                    assert_eq!(quote_or_backslash(&bytes), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(quote_or_backslash(&vec![0xdc; len]), None);
+        }
     }
 
     #[test]
@@ -518,6 +615,32 @@ mod tests {
                 json!({"cells": ["x"]})
             ]
         );
+    }
+
+    #[test]
+    fn escapes_and_strings_split_at_any_read_are_found() {
+        let body =
+            br#"{"items":[{"a":"x\\\"]}\\","b":"\\\\"},"0123456789abcdef0123456789\\\"\\\\",[]]}"#;
+        for capacity in 1..body.len() {
+            let mut r = ListReader::new(
+                io::BufReader::with_capacity(capacity, &body[..]),
+                String::new(),
+                String::new(),
+            );
+            let mut entries = Vec::new();
+            while let Some(raw) = r.next_entry().unwrap() {
+                entries.push(serde_json::from_slice::<Value>(raw).unwrap());
+            }
+            assert_eq!(
+                entries,
+                [
+                    json!({"a": "x\\\"]}\\", "b": "\\\\"}),
+                    json!("0123456789abcdef0123456789\\\"\\\\"),
+                    json!([])
+                ],
+                "read {capacity} at a time"
+            );
+        }
     }
 
     #[test]

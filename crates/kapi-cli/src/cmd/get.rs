@@ -12,6 +12,7 @@ use crate::args::{switch, value, Flag, Matches, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
 use crate::objects;
+use crate::output::decode::{self, Shape};
 use crate::output::printer::{Format, Printer};
 use crate::output::table::TableOptions;
 use crate::output::{self, TABLE_ACCEPT};
@@ -229,7 +230,17 @@ fn execute(client: &Client, o: Options) -> Result<ExitCode> {
                 None => list_error(e, resource, &o.params).into(),
             })? {
                 printer.begin_page(resource, &head, &mut out)?;
-                while let Some(item) = pager.next_item::<serde_json::Value>()? {
+                loop {
+                    // Only what the format prints is decoded.
+                    let item = match printer.shape() {
+                        Shape::Full => pager.next_item::<serde_json::Value>()?,
+                        Shape::WithoutManagedFields => pager
+                            .next_item::<decode::WithoutManagedFields>()?
+                            .map(|d| d.0),
+                        Shape::Row => pager.next_item::<decode::Row>()?.map(|d| d.0),
+                        Shape::Name => pager.next_item::<decode::NameOnly>()?.map(|d| d.0),
+                    };
+                    let Some(item) = item else { break };
                     printer.page_item(resource, item, &mut out)?;
                 }
                 printer.end_page(&mut out)?;

@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use kapi::gofmt::{json_number, write_json_string as write_string};
+use kapi::gofmt::{write_json_number, write_json_string as write_string};
 use serde_json::Value;
 
 /// Writes `v` the way `kubectl get -o json` prints it, newline included.
@@ -114,7 +114,7 @@ fn write_value(buf: &mut Vec<u8>, v: &Value, depth: usize) {
         Value::Null => buf.extend_from_slice(b"null"),
         Value::Bool(true) => buf.extend_from_slice(b"true"),
         Value::Bool(false) => buf.extend_from_slice(b"false"),
-        Value::Number(n) => buf.extend_from_slice(json_number(n).as_bytes()),
+        Value::Number(n) => write_json_number(buf, n),
         Value::String(s) => write_string(buf, s),
         Value::Array(items) if items.is_empty() => buf.extend_from_slice(b"[]"),
         Value::Array(items) => {
@@ -149,9 +149,13 @@ fn write_value(buf: &mut Vec<u8>, v: &Value, depth: usize) {
 }
 
 fn newline_indent(buf: &mut Vec<u8>, depth: usize) {
+    const SPACES: &[u8; 128] = &[b' '; 128];
     buf.push(b'\n');
-    for _ in 0..depth {
-        buf.extend_from_slice(b"    ");
+    let mut n = depth * 4;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        buf.extend_from_slice(&SPACES[..k]);
+        n -= k;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Writing results: stdout handling, and one module per output format.
 
 pub mod age;
+pub mod decode;
 pub mod escape;
 pub mod json;
 pub mod printer;

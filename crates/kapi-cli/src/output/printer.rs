@@ -8,6 +8,7 @@ use kapi::jsonpath::JsonPath;
 use kapi::ApiResource;
 use serde_json::{json, Map, Value};
 
+use super::decode::Shape;
 use super::json::{write_json, JsonListWriter};
 use super::table::{TableOptions, TablePrinter};
 use super::tabwriter::TabWriter;
@@ -186,6 +187,17 @@ impl Printer {
     pub fn show_managed_fields(mut self, show: bool) -> Printer {
         self.show_managed_fields = show;
         self
+    }
+
+    /// What of each list item the format prints, for decoding only that
+    /// (see [`super::decode`]).
+    pub fn shape(&self) -> Shape {
+        match self.format {
+            Format::Name => Shape::Name,
+            Format::Json | Format::Yaml if !self.show_managed_fields => Shape::WithoutManagedFields,
+            Format::Table { .. } => Shape::Row,
+            _ => Shape::Full,
+        }
     }
 
     /// Objects (or table rows) printed so far.

@@ -213,7 +213,11 @@ impl Emitter {
             Value::Null => self.emit_scalar("null", Style::Plain),
             Value::Bool(true) => self.emit_scalar("true", Style::Plain),
             Value::Bool(false) => self.emit_scalar("false", Style::Plain),
-            Value::Number(n) => self.emit_scalar(&yaml_number(&number_text(n)), Style::Plain),
+            Value::Number(n) => match n.as_i64() {
+                // An int64 reads back as itself: no text round trip.
+                Some(i) => self.emit_scalar(&i.to_string(), Style::Plain),
+                None => self.emit_scalar(&yaml_number(&number_text(n)), Style::Plain),
+            },
             Value::String(s) => {
                 let s = json_round_trip(s);
                 self.emit_scalar(&s, string_style(&s));
@@ -381,9 +385,30 @@ impl Emitter {
         self.indention = self.indention && is_indention;
     }
 
+    /// Writes ASCII text that holds no space, break or `stop` byte at
+    /// once; `false` (nothing written) for any other text. For text
+    /// without spaces no folding rule applies, and with `fits` set the
+    /// text ends by column [`WIDTH`], before any rule could fold it.
+    fn write_simple(&mut self, value: &str, stop: u8, fits: bool) -> bool {
+        let room = self.column + value.len() <= WIDTH;
+        let simple = value
+            .bytes()
+            .all(|b| (b > b' ' || (b == b' ' && fits && room)) && b < 0x7f && b != stop);
+        if simple {
+            self.buf.extend_from_slice(value.as_bytes());
+            self.column += value.len();
+        }
+        simple
+    }
+
     fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(b' ');
+        }
+        if self.write_simple(value, b' ', false) {
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let mut spaces = false;
         let mut breaks = false;
@@ -419,6 +444,12 @@ impl Emitter {
 
     fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator('\'', true, false, false);
+        if self.write_simple(value, b'\'', true) {
+            self.write_indicator('\'', false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut spaces = false;
         let mut breaks = false;
         let last = value.len().saturating_sub(1);
@@ -466,6 +497,12 @@ impl Emitter {
     fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         self.write_indicator('"', true, false, false);
+        if !value.contains('\\') && self.write_simple(value, b'"', true) {
+            self.write_indicator('"', false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         // libyaml's is_bom() looks at the start of the value, not at the
         // current character: a leading BOM escapes every character after it.
         let bom = value.starts_with('\u{feff}');
@@ -592,6 +629,23 @@ impl Analysis {
                 plain_allowed: true,
                 single_quoted_allowed: true,
                 block_allowed: false,
+            };
+        }
+        // Most keys and values: letters, digits and `-._/:+=`, which only
+        // make an indicator as `---`, `...`, a lone `-` or a final `:`.
+        if value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._/:+=".contains(&b))
+        {
+            let indicators = value.starts_with("---")
+                || value.starts_with("...")
+                || value == "-"
+                || value.ends_with(':');
+            return Analysis {
+                multiline: false,
+                plain_allowed: !indicators,
+                single_quoted_allowed: true,
+                block_allowed: true,
             };
         }
         // Characters that would start a YAML indicator in block context.
@@ -780,6 +834,19 @@ fn is_break(c: char) -> bool {
 
 /// Map entries in go-yaml's key order (`sort.Sort(keyList)`).
 fn sorted_entries(map: &Map<String, Value>) -> Vec<(Cow<'_, str>, &Value)> {
+    // Keys of ASCII letters and of other characters below `A` but digits
+    // (`pod-template-hash`, `app.kubernetes.io/name`): key_less is then the
+    // byte order serde_json's map already has.
+    let byte_ordered = |k: &String| {
+        k.bytes()
+            .all(|b| b.is_ascii_alphabetic() || (b < b'A' && !b.is_ascii_digit()))
+    };
+    if map.keys().all(byte_ordered) {
+        return map
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+            .collect();
+    }
     let entries: Vec<(Vec<char>, Cow<'_, str>, &Value)> = map
         .iter()
         .map(|(k, v)| {

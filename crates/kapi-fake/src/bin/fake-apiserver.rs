@@ -21,10 +21,10 @@ use kapi_fake::{fixtures_dir, FakeApiServer, WatchList};
 use tokio::signal::unix::{signal, SignalKind};
 
 const USAGE: &str = "usage: fake-apiserver [--ipv6] [--expired-cert] [--kubeconfig PATH]
-                      [--now RFC3339] [--many-pods N] [--legacy-discovery]
+                      [--now RFC3339] [--many-pods N] [--watch-events N]
+                      [--ignore-limit] [--legacy-discovery]
                       [--without-api GROUP/VERSION]... [--endless-log NS/POD/CONTAINER]...
-                      [--watch-list MODE]
-                      [--foreground]
+                      [--watch-list MODE] [--foreground]
 
 Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
 
@@ -36,6 +36,8 @@ Serves fixtures/api over TLS until Ctrl-C, SIGTERM, or stdin closes.
                       it holds the token)
   --now RFC3339       the fake's fixed clock (default 2026-01-01T00:00:00Z)
   --many-pods N       generate N pods in namespace big
+  --watch-events N    every watch on them streams N MODIFIED events first
+  --ignore-limit      every list is one page, whatever its limit
   --legacy-discovery  no aggregated discovery (a server before 1.30)
   --without-api GV    do not serve the built-in GV (policy/v1), repeatable
   --endless-log NS/POD/CONTAINER
@@ -79,6 +81,14 @@ fn run() -> Result<(), String> {
                     .map_err(|_| format!("--many-pods: '{n}' is not a number"))?;
                 builder = builder.many_pods(n);
             }
+            "--watch-events" => {
+                let n = args.next().ok_or("--watch-events needs a number")?;
+                let n = n
+                    .parse()
+                    .map_err(|_| format!("--watch-events: '{n}' is not a number"))?;
+                builder = builder.watch_events(n);
+            }
+            "--ignore-limit" => builder = builder.ignore_limit(),
             "--legacy-discovery" => builder = builder.legacy_discovery_only(),
             "--without-api" => {
                 let gv = args.next().ok_or("--without-api needs a GROUP/VERSION")?;
