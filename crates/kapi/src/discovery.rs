@@ -206,6 +206,8 @@ struct ResourceDiscovery {
     categories: Vec<String>,
 }
 
+// The aggregated discovery document spells some fields as the legacy one
+// does: the two wire formats are decoded by two structs on purpose.
 #[derive(Deserialize)]
 struct Kind {
     #[serde(default)]

@@ -308,11 +308,7 @@ impl<R: BufRead> ListReader<R> {
             None => return Err(self.ended_early("before a value")),
         }
         loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::from_io(e)),
-            };
+            let chunk = fill(&mut self.input)?;
             if chunk.is_empty() {
                 return Err(self.ended_early("inside a value"));
             }
@@ -341,11 +337,7 @@ impl<R: BufRead> ListReader<R> {
     /// The next non-whitespace byte, not consumed; `None` at the end.
     fn peek(&mut self) -> Result<Option<u8>> {
         loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::from_io(e)),
-            };
+            let chunk = fill(&mut self.input)?;
             if chunk.is_empty() {
                 return Ok(None);
             }
@@ -518,6 +510,19 @@ fn show(b: u8) -> String {
         format!("'{}'", b as char)
     } else {
         format!("byte 0x{b:02x}")
+    }
+}
+
+/// `fill_buf`, again after an interrupted read; an I/O error is kapi's.
+fn fill<R: BufRead>(input: &mut R) -> Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            // A second call returns the same buffer; the borrow checker
+            // cannot see that through the loop.
+            Ok(_) => return input.fill_buf().map_err(Error::from_io),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from_io(e)),
+        }
     }
 }
 

@@ -69,18 +69,39 @@ impl PostParams {
         self
     }
 
-    pub(crate) fn apply_to(&self, mut req: Request) -> Request {
-        if self.dry_run {
-            req = req.query("dryRun", "All");
-        }
-        if let Some(manager) = &self.field_manager {
-            req = req.query("fieldManager", manager);
-        }
-        if let Some(validation) = self.field_validation {
-            req = req.query("fieldValidation", validation.as_str());
-        }
-        req
+    pub(crate) fn apply_to(&self, req: Request) -> Request {
+        write_query(
+            req,
+            self.dry_run,
+            self.field_manager.as_deref(),
+            false,
+            self.field_validation,
+        )
     }
+}
+
+/// The query of a write, in the order kubectl sends it: `dryRun`,
+/// `fieldManager`, `force`, `fieldValidation`.
+fn write_query(
+    mut req: Request,
+    dry_run: bool,
+    field_manager: Option<&str>,
+    force: bool,
+    validation: Option<FieldValidation>,
+) -> Request {
+    if dry_run {
+        req = req.query("dryRun", "All");
+    }
+    if let Some(manager) = field_manager {
+        req = req.query("fieldManager", manager);
+    }
+    if force {
+        req = req.query("force", "true");
+    }
+    if let Some(validation) = validation {
+        req = req.query("fieldValidation", validation.as_str());
+    }
+    req
 }
 
 /// Options of [`Api::patch`](crate::Api::patch).
@@ -107,6 +128,9 @@ pub struct PatchParams {
     pub field_validation: Option<FieldValidation>,
 }
 
+// `dry_run`, `field_manager` and `field_validation` mirror PostParams's on
+// purpose: two option types, as kube-rs and client-go have, each with its
+// own documented builder.
 impl PatchParams {
     /// Options for a server-side apply by `field_manager`.
     pub fn apply(field_manager: &str) -> Self {
@@ -140,20 +164,14 @@ impl PatchParams {
         self
     }
 
-    pub(crate) fn apply_to(&self, mut req: Request) -> Request {
-        if self.dry_run {
-            req = req.query("dryRun", "All");
-        }
-        if let Some(manager) = &self.field_manager {
-            req = req.query("fieldManager", manager);
-        }
-        if self.force {
-            req = req.query("force", "true");
-        }
-        if let Some(validation) = self.field_validation {
-            req = req.query("fieldValidation", validation.as_str());
-        }
-        req
+    pub(crate) fn apply_to(&self, req: Request) -> Request {
+        write_query(
+            req,
+            self.dry_run,
+            self.field_manager.as_deref(),
+            self.force,
+            self.field_validation,
+        )
     }
 }
 

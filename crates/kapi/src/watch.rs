@@ -93,6 +93,8 @@ impl Default for WatchParams {
     }
 }
 
+// `labels` and `fields` mirror ListParams's on purpose: the two option
+// types are separate (as in kube-rs), each with its own builder.
 impl WatchParams {
     /// Sets the label selector.
     pub fn labels(mut self, selector: &str) -> Self {

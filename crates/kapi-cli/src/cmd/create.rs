@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use kapi::PostParams;
 
 use super::flags;
-use crate::args::{value, Flag};
+use crate::args::Flag;
 use crate::error::{Error, Result};
 use crate::objects::{self};
 
@@ -56,13 +56,7 @@ Options:
 Global options (see 'kapi --help'): -n, -v, --request-timeout, --insecure-skip-tls-verify
 ";
 
-pub(super) const FLAGS: &[Flag] = &[
-    value("filename", Some('f')),
-    value("output", Some('o')),
-    value("dry-run", None),
-    value("field-manager", None),
-    value("validate", None),
-];
+pub(super) const FLAGS: &[Flag] = super::flags::MANIFEST_WRITE;
 
 pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     if let Some(sub) = from_data::subcommand(&args) {

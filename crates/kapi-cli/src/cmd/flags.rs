@@ -3,8 +3,18 @@
 
 use kapi::FieldValidation;
 
-use crate::args::{Matches, UsageError};
+use crate::args::{value, Flag, Matches, UsageError};
 use crate::output::result::ResultFormat;
+
+/// The flags of the commands that write the objects of manifests
+/// (`create -f`, `replace -f`), as kubectl's share them.
+pub const MANIFEST_WRITE: &[Flag] = &[
+    value("filename", Some('f')),
+    value("output", Some('o')),
+    value("dry-run", None),
+    value("field-manager", None),
+    value("validate", None),
+];
 
 /// `--dry-run=none|server`; true for `server`.
 ///

@@ -473,7 +473,7 @@ fn label_message(old: &Map<String, Value>, new: &Map<String, Value>) -> &'static
 }
 
 /// kubectl's `GetResourcesAndPairs`: resources first, then `k=v` / `k-`.
-fn split_pairs(
+pub(super) fn split_pairs(
     args: &[String],
     noun: &str,
 ) -> std::result::Result<(Vec<String>, Vec<String>), String> {

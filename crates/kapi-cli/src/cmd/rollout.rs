@@ -168,3 +168,16 @@ fn group_kind(resource: &ApiResource) -> String {
 fn int(value: &Value) -> i64 {
     value.as_i64().unwrap_or(0)
 }
+
+/// `--revision N` (0 when not given), with kubectl's message for a
+/// value that is not a number.
+fn revision(m: &crate::args::Matches) -> std::result::Result<i64, String> {
+    match m.value("revision") {
+        None => Ok(0),
+        Some(text) => text.parse::<i64>().map_err(|_| {
+            format!(
+                "invalid argument {text:?} for \"--revision\" flag: strconv.ParseInt: parsing {text:?}: invalid syntax"
+            )
+        }),
+    }
+}

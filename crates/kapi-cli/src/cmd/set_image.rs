@@ -102,7 +102,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let usage = |msg: String| Error::Usage(UsageError::new(command, msg));
-    let (resources, pairs) = split_pairs(&m.positionals).map_err(usage)?;
+    let (resources, pairs) = super::label::split_pairs(&m.positionals, "image").map_err(usage)?;
     let images = parse_images(&pairs).map_err(usage)?;
     let local = m.flag("local");
     let dry_run = DryRun::parse(command, &m)?;
@@ -257,27 +257,6 @@ fn latest(client: &kapi::Client, mut target: Target) -> Result<Target> {
         target.object = Some(target.api(client).get::<Value>(&name)?);
     }
     Ok(target)
-}
-
-/// kubectl's `GetResourcesAndPairs`: resources first, then the
-/// `NAME=IMAGE` pairs.
-fn split_pairs(args: &[String]) -> std::result::Result<(Vec<String>, Vec<String>), String> {
-    let mut resources = Vec::new();
-    let mut pairs = Vec::new();
-    for arg in args {
-        let is_pair =
-            (arg.contains('=') && !arg.starts_with('=')) || (arg.ends_with('-') && arg != "-");
-        match (is_pair, pairs.is_empty()) {
-            (true, _) => pairs.push(arg.clone()),
-            (false, true) => resources.push(arg.clone()),
-            (false, false) => {
-                return Err(format!(
-                    "all resources must be specified before image changes: {arg}"
-                ))
-            }
-        }
-    }
-    Ok((resources, pairs))
 }
 
 /// `CONTAINER=IMAGE` pairs in order, a repeated container's last image
@@ -456,11 +435,13 @@ mod tests {
     #[test]
     fn pairs_follow_resources() {
         assert_eq!(
-            split_pairs(&strings(&["deploy/web", "web=a", "b=c"])).unwrap(),
+            crate::cmd::label::split_pairs(&strings(&["deploy/web", "web=a", "b=c"]), "image")
+                .unwrap(),
             (strings(&["deploy/web"]), strings(&["web=a", "b=c"]))
         );
         assert_eq!(
-            split_pairs(&strings(&["deploy/web", "web=a", "x"])).unwrap_err(),
+            crate::cmd::label::split_pairs(&strings(&["deploy/web", "web=a", "x"]), "image")
+                .unwrap_err(),
             "all resources must be specified before image changes: x"
         );
         assert_eq!(

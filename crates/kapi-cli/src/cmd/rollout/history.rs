@@ -86,14 +86,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let usage = |msg: String| Error::Usage(UsageError::new(command, msg));
-    let revision = match m.value("revision") {
-        None => 0,
-        Some(text) => text.parse::<i64>().map_err(|_| {
-            usage(format!(
-                "invalid argument {text:?} for \"--revision\" flag: strconv.ParseInt: parsing {text:?}: invalid syntax"
-            ))
-        })?,
-    };
+    let revision = super::revision(&m).map_err(usage)?;
     let format = match m.value("output").filter(|o| !o.is_empty()) {
         None => None,
         Some(_) => Some(flags::output(command, &m)?),

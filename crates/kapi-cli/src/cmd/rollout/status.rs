@@ -111,14 +111,7 @@ fn run_waiting(args: Vec<OsString>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let usage = |msg: String| Error::Usage(UsageError::new(command, msg));
-    let revision = match m.value("revision") {
-        None => 0,
-        Some(text) => text.parse::<i64>().map_err(|_| {
-            usage(format!(
-                "invalid argument {text:?} for \"--revision\" flag: strconv.ParseInt: parsing {text:?}: invalid syntax"
-            ))
-        })?,
-    };
+    let revision = super::revision(&m).map_err(usage)?;
     let timeout = match m.value("timeout") {
         None => None,
         Some(text) => {
