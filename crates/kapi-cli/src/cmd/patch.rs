@@ -11,11 +11,11 @@ use kapi::{Patch, PatchParams};
 use serde_json::Value;
 
 use super::flags;
-use crate::args::{value, Flag, UsageError};
+use crate::args::{value, Flag, Matches, UsageError};
 use crate::connect;
 use crate::error::{Error, Result};
 use crate::objects::{self, Args, Pick, Scope, Target};
-use crate::output::{self, result::ResultPrinter};
+use crate::output::{self, result::ResultFormat, result::ResultPrinter};
 use kapi::manifest::parse_manifests;
 
 pub(super) const HELP: &str = "\
@@ -76,6 +76,76 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let usage = |msg: String| Error::Usage(UsageError::new("patch", msg));
+    let (patch, subresource) = patch_of(&m)?;
+    let files = flags::filenames(&m);
+    let pick = Pick::default();
+    let args = if files.is_empty() {
+        if m.positionals.is_empty() {
+            return Err(usage(
+                "You must provide one or more resources by argument or filename.".into(),
+            ));
+        }
+        Some(Args::parse("patch", &m.positionals, &pick, false)?)
+    } else if !m.positionals.is_empty() {
+        return Err(usage(
+            "when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well".into(),
+        ));
+    } else {
+        None
+    };
+    let format = flags::output("patch", &m)?;
+    let strategy = flags::dry_run_strategy("patch", &m)?;
+    let dry_run = strategy == flags::DryRun::Server;
+    if m.flag("local") {
+        if args.is_some() {
+            return Err(Error::msg("cannot specify --local and server resources"));
+        }
+        return local(&files, &patch, format);
+    }
+    let client_side = strategy == flags::DryRun::Client;
+    let mut params = PatchParams::default().field_manager(flags::field_manager(&m, "kapi-patch"));
+    params.dry_run = dry_run;
+    let docs = match args {
+        None => Some(objects::read_files(&files)?),
+        Some(_) => None,
+    };
+    let client = connect::client("patch", &m)?;
+    let scope = Scope::new(&client, m.given("namespace"), false);
+    let targets = match (&args, docs) {
+        (Some(args), _) => objects::from_args(&client, &scope, args, &pick)?,
+        (None, Some(docs)) => objects::from_files(&client, &scope, docs),
+        (None, None) => Vec::new(),
+    };
+    let mut printer = ResultPrinter::new(format, dry_run);
+    let mut out = output::stdout();
+    let mut errors = Vec::new();
+    let count = targets.len();
+    for target in targets {
+        match target.and_then(|t| patch_one(&client, &t, subresource, &params, &patch, client_side))
+        {
+            Ok((resource, before, after)) => {
+                let operation = if before == after {
+                    "patched (no change)"
+                } else {
+                    "patched"
+                };
+                printer.print(&mut out, &resource, &after, operation)?;
+                out.flush()?;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    out.finish()?;
+    if count == 0 {
+        return Err(Error::msg("no objects passed to patch"));
+    }
+    objects::finish(errors)
+}
+
+/// The patch of `--patch` or `--patch-file` with its `--type`, and the
+/// `--subresource`, checked as kubectl checks them.
+fn patch_of(m: &Matches) -> Result<(Patch<Value>, Option<&str>)> {
+    let usage = |msg: String| Error::Usage(UsageError::new("patch", msg));
     let (text, file) = (m.value("patch"), m.value("patch-file"));
     if text.is_some_and(|t| !t.is_empty()) && file.is_some_and(|f| !f.is_empty()) {
         return Err(usage(
@@ -119,77 +189,20 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         "merge" => Patch::Merge(body),
         _ => Patch::Strategic(body),
     };
-    let files = flags::filenames(&m);
-    let pick = Pick::default();
-    let args = if files.is_empty() {
-        if m.positionals.is_empty() {
-            return Err(usage(
-                "You must provide one or more resources by argument or filename.".into(),
-            ));
-        }
-        Some(Args::parse("patch", &m.positionals, &pick, false)?)
-    } else if !m.positionals.is_empty() {
-        return Err(usage(
-            "when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well".into(),
-        ));
-    } else {
-        None
-    };
-    let format = flags::output("patch", &m)?;
-    let strategy = flags::dry_run_strategy("patch", &m)?;
-    let dry_run = strategy == flags::DryRun::Server;
-    if m.flag("local") {
-        if args.is_some() {
-            return Err(Error::msg("cannot specify --local and server resources"));
-        }
-        let mut printer = ResultPrinter::new(format, false);
-        let mut out = output::stdout();
-        for (_, object) in objects::read_files(&files)? {
-            let after = local::apply(&object, &patch).map_err(Error::msg)?;
-            printer.print_object(&mut out, &after, "patched")?;
-            out.flush()?;
-        }
-        out.finish()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let client_side = strategy == flags::DryRun::Client;
-    let mut params = PatchParams::default().field_manager(flags::field_manager(&m, "kapi-patch"));
-    params.dry_run = dry_run;
-    let docs = match args {
-        None => Some(objects::read_files(&files)?),
-        Some(_) => None,
-    };
-    let client = connect::client("patch", &m)?;
-    let scope = Scope::new(&client, m.given("namespace"), false);
-    let targets = match (&args, docs) {
-        (Some(args), _) => objects::from_args(&client, &scope, args, &pick)?,
-        (None, Some(docs)) => objects::from_files(&client, &scope, docs),
-        (None, None) => Vec::new(),
-    };
-    let mut printer = ResultPrinter::new(format, dry_run);
+    Ok((patch, subresource))
+}
+
+/// `--local`: the manifests' objects patched and printed; nothing is sent.
+fn local(files: &[&str], patch: &Patch<Value>, format: ResultFormat) -> Result<ExitCode> {
+    let mut printer = ResultPrinter::new(format, false);
     let mut out = output::stdout();
-    let mut errors = Vec::new();
-    let count = targets.len();
-    for target in targets {
-        match target.and_then(|t| patch_one(&client, &t, subresource, &params, &patch, client_side))
-        {
-            Ok((resource, before, after)) => {
-                let operation = if before == after {
-                    "patched (no change)"
-                } else {
-                    "patched"
-                };
-                printer.print(&mut out, &resource, &after, operation)?;
-                out.flush()?;
-            }
-            Err(e) => errors.push(e),
-        }
+    for (_, object) in objects::read_files(files)? {
+        let after = local::apply(&object, patch).map_err(Error::msg)?;
+        printer.print_object(&mut out, &after, "patched")?;
+        out.flush()?;
     }
     out.finish()?;
-    if count == 0 {
-        return Err(Error::msg("no objects passed to patch"));
-    }
-    objects::finish(errors)
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads the object (as kubectl does, to tell a patch that changed nothing)

@@ -9,7 +9,7 @@
 //! [`IgnoredAny`], which still checks the JSON in full) and build the rest
 //! exactly as [`Value`]'s own `Deserialize` does.
 //!
-//! Prefer [`Shape::of`] to pick the decoder for a format.
+//! [`Printer::shape`](super::printer::Printer::shape) picks the decoder for a format.
 
 use std::fmt;
 
