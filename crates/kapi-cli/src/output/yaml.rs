@@ -401,6 +401,10 @@ impl Emitter {
         simple
     }
 
+    // write_plain, write_single_quoted and write_double_quoted mirror
+    // go-yaml's yaml_emitter_write_{plain,single_quoted,double_quoted}_scalar
+    // on purpose: their shared loop shape (spaces, breaks, folding at WIDTH)
+    // differs in details that decide byte-for-byte equality with kubectl.
     fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(b' ');

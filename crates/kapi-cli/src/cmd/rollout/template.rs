@@ -508,6 +508,9 @@ fn volumes(w: &mut String, volumes: &[Value]) {
     }
 }
 
+// One branch per volume type, as kubectl's describe printers have one
+// function each: the lines look alike, the fields and titles are each
+// type's own (a table of data, not repeated logic).
 fn volume(w: &mut String, v: &Value) {
     let mut lines = |first: &str, rest: &[(&str, String)]| {
         let _ = writeln!(w, "    Type:\t{first}");
