@@ -207,7 +207,11 @@ fn list_or_wait(
         return Ok(pods);
     }
     let timed_out = || Error::msg("timed out waiting for the condition");
-    let client = client.clone().with_deadline(Instant::now() + timeout);
+    let deadline = Instant::now() + timeout;
+    let client = client.clone().with_deadline(deadline);
+    // Whatever cut the watch short once the time is up (the deadline, or a
+    // read it ended), kubectl's answer is the timeout.
+    let late = |e: &kapi::Error| e.is_deadline_exceeded() || Instant::now() >= deadline;
     let api = client
         .api(kapi::builtin("pods").ok_or_else(timed_out)?)
         .namespace(namespace);
@@ -217,14 +221,14 @@ fn list_or_wait(
         .timeout(timeout.as_secs().max(1) as u32);
     let events = match api.watch::<Value>(&params) {
         Ok(events) => events,
-        Err(e) if e.is_deadline_exceeded() => return Err(timed_out()),
+        Err(e) if late(&e) => return Err(timed_out()),
         Err(e) => return Err(e.into()),
     };
     for event in events {
         match event {
             Ok(WatchEvent::Added(pod) | WatchEvent::Modified(pod)) => return Ok(vec![pod]),
             Ok(_) => {}
-            Err(e) if e.is_deadline_exceeded() => return Err(timed_out()),
+            Err(e) if late(&e) => return Err(timed_out()),
             Err(e) => return Err(e.into()),
         }
     }
