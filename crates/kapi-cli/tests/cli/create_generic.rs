@@ -11,8 +11,7 @@ use crate::util::*;
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/create");
 
 fn golden(name: &str, ext: &str) -> String {
-    std::fs::read_to_string(format!("{GOLDEN}/{name}.{ext}"))
-        .unwrap_or_else(|e| panic!("golden {name}.{ext}: {e}"))
+    crate::util::golden_case(GOLDEN, name, ext)
 }
 
 #[test]

@@ -20,8 +20,7 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/logs");
 const USAGE_CASES: &[&str] = &["no_arguments", "selector_and_name", "bad_since"];
 
 fn golden(name: &str, ext: &str) -> String {
-    std::fs::read_to_string(format!("{GOLDEN}/{name}.{ext}"))
-        .unwrap_or_else(|e| panic!("golden {name}.{ext}: {e}"))
+    crate::util::golden_case(GOLDEN, name, ext)
 }
 
 /// kubectl's stderr as kapi words it on purpose (see the README there).

@@ -72,3 +72,20 @@ pub fn output_text(output: &std::process::Output) -> (String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// One stream (`stdout`, `stderr`, `code`) of the recorded case `name` in
+/// the golden directory `dir` (`tests/golden/create`, `tests/golden/logs`).
+/// The recording scripts keep no empty files: a missing `stdout` or
+/// `stderr` beside the case's `code` file is an empty stream, and a case
+/// without its `code` file was never recorded.
+pub fn golden_case(dir: &str, name: &str, ext: &str) -> String {
+    let path = |ext: &str| format!("{dir}/{name}.{ext}");
+    match std::fs::read_to_string(path(ext)) {
+        Ok(text) => text,
+        Err(e) if ext != "code" && Path::new(&path("code")).is_file() => {
+            assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{}", path(ext));
+            String::new()
+        }
+        Err(e) => panic!("golden {}: {e}", path(ext)),
+    }
+}

@@ -9,5 +9,9 @@ while read -r name args; do
   env -i PATH="$PATH" HOME=/nonexistent FROM_ENV=from-the-environment \
     kubectl create $args --dry-run=client >"$name.stdout" 2>"$name.stderr"
   echo $? >"$name.code"
+  # No empty files: a missing stream beside NAME.code is empty.
+  for stream in stdout stderr; do
+    [ -s "$name.$stream" ] || rm -f "$name.$stream"
+  done
   set -e
 done < cases

@@ -16,5 +16,9 @@ while read -r name args; do
   set +e
   KUBECONFIG="$kc" kubectl logs -n test $args >"$name.stdout" 2>"$name.stderr"
   echo $? >"$name.code"
+  # No empty files: a missing stream beside NAME.code is empty.
+  for stream in stdout stderr; do
+    [ -s "$name.$stream" ] || rm -f "$name.$stream"
+  done
   set -e
 done < cases
